@@ -1,0 +1,63 @@
+"""The ``archiver`` command: a thin shell over the public API.
+
+Each sub-command lives in its own module and only parses options, calls the API and prints.
+Exit codes: 0 success; 1 the work ran and found a problem; 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+
+from archiver import __version__
+from archiver.cli.bag import bag_command
+from archiver.cli.capture import capture_command
+from archiver.cli.demo import demo_command
+from archiver.cli.extract import extract_command
+from archiver.cli.verify import verify_command
+from archiver.errors import ArchiverError
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archiver")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Preserve news articles: capture, extract, bag, verify."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(capture_command)
+cli.add_command(extract_command)
+cli.add_command(bag_command)
+cli.add_command(verify_command)
+cli.add_command(demo_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (never calls ``sys.exit`` itself)."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_PROBLEM
+    except ArchiverError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

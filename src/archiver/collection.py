@@ -1,0 +1,177 @@
+"""The on-disk collection: one folder, laid out so it zips to a WACZ almost as is.
+
+::
+
+    collection/
+      collection.json          name, description, created, software, capture settings
+      archive/*.warc.gz        WARC/1.1, gzip per record; open files end in ``.open``
+      indexes/index.cdxj       sorted CDXJ (pywb, WACZ readers)
+      pages/pages.jsonl        WACZ pages: one line per captured page
+      articles/articles.jsonl  extracted records (schemas/article.schema.json)
+      catalog.sqlite           crawl queue, resume state, captures, digests
+
+    >>> col = Collection.create("karen-news", name="Karen News")      # doctest: +SKIP
+    >>> Collection.open("karen-news").warc_files()                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from archiver._version import __version__
+from archiver.errors import (
+    CollectionError,
+    CollectionExistsError,
+    CollectionLockedError,
+    CollectionNotFoundError,
+)
+from archiver.fsutil import atomic_write
+
+__all__ = ["COLLECTION_FORMAT", "Collection"]
+
+COLLECTION_FORMAT = "archiver-collection/1"
+_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(name: str) -> str:
+    """A name usable inside file names (WARC prefixes)."""
+    return _NAME_RE.sub("-", name).strip("-.") or "collection"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection folder.  Create one with :meth:`create`, open one with :meth:`open`."""
+
+    path: Path
+    name: str
+    metadata: dict[str, Any]
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        description: str = "",
+        exist_ok: bool = False,
+    ) -> Collection:
+        """Make a new, empty collection at ``path`` (the folder may exist if empty).
+
+        With ``exist_ok=True`` an existing collection at ``path`` is opened instead.
+        """
+        root = Path(path)
+        if (root / "collection.json").exists():
+            if exist_ok:
+                return cls.open(root)
+            raise CollectionExistsError("a collection already exists here", path=root)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise CollectionExistsError("folder exists and is not empty", path=root)
+        name = name or root.resolve().name
+        metadata: dict[str, Any] = {
+            "format": COLLECTION_FORMAT,
+            "name": name,
+            "description": description,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "software": f"archiver/{__version__}",
+            "capture": {},
+        }
+        for sub in ("archive", "indexes", "pages", "articles"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        with atomic_write(root / "collection.json") as fh:
+            json.dump(metadata, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        return cls(path=root, name=name, metadata=metadata)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Collection:
+        """Open an existing collection; raises :class:`CollectionNotFoundError` if it is not one."""
+        root = Path(path)
+        meta_path = root / "collection.json"
+        if not meta_path.is_file():
+            raise CollectionNotFoundError("not an archiver collection (no collection.json)", path=root)
+        try:
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CollectionError(f"collection.json cannot be read: {exc}", path=root) from exc
+        if not isinstance(metadata, dict) or metadata.get("format") != COLLECTION_FORMAT:
+            raise CollectionError(
+                f"collection.json is not of format {COLLECTION_FORMAT!r}", path=root
+            )
+        for sub in ("archive", "indexes", "pages", "articles"):
+            (root / sub).mkdir(exist_ok=True)
+        return cls(path=root, name=str(metadata.get("name") or root.name), metadata=metadata)
+
+    @classmethod
+    def ensure(cls, path: str | os.PathLike[str], *, name: str | None = None) -> Collection:
+        """Open the collection at ``path``, creating it first if the folder has none."""
+        return cls.create(path, name=name, exist_ok=True)
+
+    # -- layout -------------------------------------------------------------------------------
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.path / "archive"
+
+    @property
+    def index_path(self) -> Path:
+        return self.path / "indexes" / "index.cdxj"
+
+    @property
+    def pages_path(self) -> Path:
+        return self.path / "pages" / "pages.jsonl"
+
+    @property
+    def articles_path(self) -> Path:
+        return self.path / "articles" / "articles.jsonl"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path / "catalog.sqlite"
+
+    @property
+    def file_prefix(self) -> str:
+        """The collection name made safe for WARC file names."""
+        return _safe_name(self.name)
+
+    def warc_files(self) -> list[Path]:
+        """The closed WARC files of the collection, oldest first (names sort by time)."""
+        return sorted(p for p in self.archive_dir.glob("*.warc.gz") if p.is_file())
+
+    def open_warc_files(self) -> list[Path]:
+        """WARC files still being written (``*.warc.gz.open``)."""
+        return sorted(self.archive_dir.glob("*.warc.gz.open"))
+
+    def update_metadata(self, **fields: Any) -> Collection:
+        """Rewrite collection.json atomically with ``fields`` merged in; returns the new view."""
+        metadata = {**self.metadata, **fields}
+        with atomic_write(self.path / "collection.json") as fh:
+            json.dump(metadata, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        return Collection(path=self.path, name=self.name, metadata=metadata)
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the collection's exclusive write lock (one capture at a time per collection)."""
+        lock_path = self.path / ".lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise CollectionLockedError(
+                    "another process is writing this collection", path=self.path
+                ) from exc
+            yield
+        finally:
+            os.close(fd)

@@ -1,0 +1,168 @@
+"""The archiver exception tree.
+
+Every error the library raises on purpose derives from :class:`ArchiverError`, so a caller
+can catch one class.  Leaf errors carry their context (URL, path, offset, …) as attributes,
+not only inside the message::
+
+    ArchiverError
+    ├── UsageError                  bad options or arguments (CLI exit code 2)
+    ├── CollectionError             path
+    │   ├── CollectionNotFoundError
+    │   ├── CollectionExistsError
+    │   └── CollectionLockedError   another process is writing the collection
+    ├── CaptureError                url
+    │   ├── FetchError              url, reason (connection, timeout, protocol)
+    │   │   └── TooManyRedirectsError
+    │   └── SeedError               url: a feed or sitemap that cannot be used
+    │       └── UnsafeXMLError      entity expansion, external entities, size bombs
+    ├── WARCError                   path, offset
+    │   └── WARCFormatError         a record that cannot be parsed
+    ├── SchemaError                 a schema that cannot be loaded
+    ├── ValidationError             record, errors: every schema error, not just the first
+    ├── ExtractError                url
+    ├── BagError                    path
+    │   ├── UnsafePathError         a path that would leave the bag or target folder
+    │   ├── BagExistsError
+    │   └── ProfileError            a BagIt profile that cannot be loaded or applied
+    └── FixityError                 path
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class ArchiverError(Exception):
+    """Base class of every error archiver raises on purpose."""
+
+
+class UsageError(ArchiverError):
+    """An option or argument is not acceptable."""
+
+
+# -- collections ---------------------------------------------------------------------------
+
+
+class CollectionError(ArchiverError):
+    """A problem with a collection folder."""
+
+    def __init__(self, message: str, *, path: Path | str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = Path(path)
+
+
+class CollectionNotFoundError(CollectionError):
+    """The folder is not an archiver collection."""
+
+
+class CollectionExistsError(CollectionError):
+    """A collection (or another non-empty folder) is already at that path."""
+
+
+class CollectionLockedError(CollectionError):
+    """Another process holds the collection's write lock."""
+
+
+# -- capture -------------------------------------------------------------------------------
+
+
+class CaptureError(ArchiverError):
+    """A problem capturing a URL."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.reason = message
+
+
+class FetchError(CaptureError):
+    """The URL could not be fetched (connection, timeout, protocol error)."""
+
+
+class TooManyRedirectsError(FetchError):
+    """The redirect chain was longer than allowed or looped."""
+
+
+class SeedError(CaptureError):
+    """A feed or sitemap could not be read."""
+
+
+class UnsafeXMLError(SeedError):
+    """An XML document tried entity expansion, external entities, or exceeded a size limit."""
+
+
+# -- WARC ----------------------------------------------------------------------------------
+
+
+class WARCError(ArchiverError):
+    """A problem reading or writing a WARC file."""
+
+    def __init__(self, message: str, *, path: Path | str, offset: int | None = None) -> None:
+        where = f"{path}" if offset is None else f"{path} at offset {offset}"
+        super().__init__(f"{where}: {message}")
+        self.path = Path(path)
+        self.offset = offset
+
+
+class WARCFormatError(WARCError):
+    """A WARC record that cannot be parsed."""
+
+
+# -- schemas and records -------------------------------------------------------------------
+
+
+class SchemaError(ArchiverError):
+    """A schema file is missing or is not a valid schema."""
+
+
+class ValidationError(ArchiverError):
+    """A record does not validate against its schema; ``errors`` lists every problem."""
+
+    def __init__(self, message: str, *, errors: Sequence[str], record_id: str | None = None):
+        joined = "; ".join(errors)
+        super().__init__(f"{message}: {joined}" if errors else message)
+        self.errors = tuple(errors)
+        self.record_id = record_id
+
+
+# -- extraction ----------------------------------------------------------------------------
+
+
+class ExtractError(ArchiverError):
+    """An HTML document could not be turned into an article."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(f"{url}: {message}" if url else message)
+        self.url = url
+
+
+# -- bags and fixity -----------------------------------------------------------------------
+
+
+class BagError(ArchiverError):
+    """A problem building, opening or reading a BagIt bag."""
+
+    def __init__(self, message: str, *, path: Path | str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = Path(path)
+
+
+class UnsafePathError(BagError):
+    """A path in a bag or archive would leave its folder (``..``, absolute, links out)."""
+
+
+class BagExistsError(BagError):
+    """Something already exists where the bag would be written."""
+
+
+class ProfileError(BagError):
+    """A BagIt profile cannot be loaded or applied."""
+
+
+class FixityError(ArchiverError):
+    """A fixity run could not be carried out (not: a digest mismatch, which is reported)."""
+
+    def __init__(self, message: str, *, path: Path | str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = Path(path)
