@@ -99,7 +99,9 @@ class Collection:
         root = Path(path)
         meta_path = root / "collection.json"
         if not meta_path.is_file():
-            raise CollectionNotFoundError("not an archiver collection (no collection.json)", path=root)
+            raise CollectionNotFoundError(
+                "not an archiver collection (no collection.json)", path=root
+            )
         try:
             metadata = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

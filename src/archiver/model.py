@@ -105,7 +105,7 @@ class Failure:
 
 @dataclass(frozen=True)
 class RecordLocation:
-    """Where a record sits: WARC file name (no folder), byte offset and length of its gzip member."""
+    """Where a record sits: WARC file name (no folder), offset and length of its gzip member."""
 
     filename: str
     offset: int
@@ -123,6 +123,8 @@ class CaptureSummary:
     revisits: int
     bytes: int
     failures: tuple[Failure, ...] = field(default_factory=tuple)
+    #: URLs deliberately not fetched (robots.txt), with the reason.
+    skipped: tuple[Failure, ...] = field(default_factory=tuple)
     warc_files: tuple[str, ...] = field(default_factory=tuple)
     seconds: float = 0.0
     resumed: bool = False

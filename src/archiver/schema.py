@@ -11,7 +11,7 @@ JSON path of the offending value::
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -33,7 +33,7 @@ def schema_names() -> list[str]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """Return the parsed schema ``name`` (``article`` → ``schemas/article.schema.json``)."""
     path = resources.files("archiver") / "schemas" / f"{name}.schema.json"
@@ -50,12 +50,12 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Validator:
     """A ready validator for schema ``name`` (formats such as date-time are checked)."""
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def validate(record: Any, name: str) -> list[str]:

@@ -1,12 +1,75 @@
-"""The crawl loop (being written)."""
+"""The crawl loop: a queue in catalog.sqlite, a pool of workers, politeness per host.
+
+One run (:func:`capture`) takes the collection's write lock, repairs WARC files a killed run
+left open, then resumes the last crawl if it never finished or starts a new one.  The main
+thread hands queue entries to workers while respecting per-host limits; each worker fetches
+(with retries), writes its records and commits them to the catalog in one step, so that a
+process killed at any moment loses at most the URLs it was fetching, which the next run fetches.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import logging
 import os
-from collections.abc import Iterable
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
 
+from archiver.capture.http import Exchange, HttpClient
+from archiver.capture.links import css_links, html_links
+from archiver.capture.records import exchange_records, metadata_record, stored
+from archiver.capture.recovery import recover_open_files
+from archiver.capture.robots import RobotsPolicy
+from archiver.capture.seeds import SeedEntry, parse_feed, parse_sitemap
+from archiver.capture.urls import host_key, normalize_url, resolve, same_site
+from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.collection import Collection
-from archiver.model import CaptureOptions, CaptureSummary, Seed
+from archiver.errors import CaptureError, FetchError, SeedError, UsageError
+from archiver.indexes import write_cdxj, write_pages
+from archiver.model import CaptureOptions, CaptureSummary, Failure, Seed
+from archiver.warc.writer import RecordSpec, WarcWriter, format_digest
+
+__all__ = ["CaptureProgress", "capture"]
+
+log = logging.getLogger(__name__)
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_RETRY_STATUS = {429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524}
+_PARSE_LIMIT = 20 * 1024 * 1024
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+@dataclass(frozen=True)
+class CaptureProgress:
+    """A snapshot sent to the ``progress`` callback after each URL finishes."""
+
+    done: int
+    pending: int
+    failed: int
+    bytes: int
+    url: str
+
+
+@dataclass
+class _Host:
+    inflight: int = 0
+    next_start: float = 0.0
+    delay: float = 0.0
+    robots: RobotsPolicy | None = None
+
+
+@dataclass
+class _Outcome:
+    url: str
+    kind: str
+    ok: bool
+    skipped: bool = False
 
 
 def capture(
@@ -14,6 +77,533 @@ def capture(
     collection: Collection | str | os.PathLike[str],
     *,
     options: CaptureOptions | None = None,
+    progress: Callable[[CaptureProgress], None] | None = None,
 ) -> CaptureSummary:
-    """Capture ``seeds`` into ``collection``."""
-    raise NotImplementedError
+    """Capture ``seeds`` (page URLs, or :class:`Seed` feeds and sitemaps) into ``collection``.
+
+    ``collection`` is a :class:`Collection` or a path (created if it does not exist).
+    Returns a :class:`CaptureSummary`; URLs that could not be captured are listed in its
+    ``failures`` (the run goes on without them).  Raises :class:`UsageError` for bad seeds
+    or options and :class:`CollectionLockedError` if another capture is writing the collection.
+
+    >>> summary = capture(["http://127.0.0.1:8000/"], "news")      # doctest: +SKIP
+    >>> summary.pages, summary.failures                             # doctest: +SKIP
+    (1, ())
+    """
+    opts = options or CaptureOptions()
+    _check_options(opts)
+    seed_list = [s if isinstance(s, Seed) else Seed(str(s)) for s in seeds]
+    entries = []
+    for seed in seed_list:
+        try:
+            url = normalize_url(seed.url)
+        except CaptureError as exc:
+            raise UsageError(f"bad seed: {exc}") from exc
+        entries.append(QueueEntry(url=url, kind=seed.kind, origin=url))
+    col = collection if isinstance(collection, Collection) else Collection.ensure(collection)
+    with col.write_lock():
+        return _Crawl(col, opts, progress).run(entries)
+
+
+def _check_options(opts: CaptureOptions) -> None:
+    problems = []
+    if opts.workers < 1:
+        problems.append("workers must be at least 1")
+    if opts.per_host < 1:
+        problems.append("per_host must be at least 1")
+    if opts.host_delay < 0 or opts.backoff < 0:
+        problems.append("delays must not be negative")
+    if opts.retries < 0 or opts.max_redirects < 0:
+        problems.append("retries and max_redirects must not be negative")
+    if opts.max_response_size < 1 or opts.warc_max_size < 1024:
+        problems.append("max_response_size must be positive and warc_max_size at least 1 KiB")
+    if opts.connect_timeout <= 0 or opts.read_timeout <= 0:
+        problems.append("timeouts must be positive")
+    if problems:
+        raise UsageError("; ".join(problems))
+
+
+class _Crawl:
+    def __init__(
+        self,
+        col: Collection,
+        opts: CaptureOptions,
+        progress: Callable[[CaptureProgress], None] | None,
+    ) -> None:
+        self.col = col
+        self.opts = opts
+        self.progress = progress
+        self.algorithm = opts.digest_algorithm
+        self.user_agent = opts.full_user_agent
+        self.hosts: dict[str, _Host] = {}
+        self.hosts_lock = threading.Lock()
+        self.robots_locks: dict[str, threading.Lock] = {}
+        self.write_lock = threading.Lock()
+        self.stop = threading.Event()
+        self.crawl_id = 0
+        self.catalog: Catalog
+        self.writer: WarcWriter
+        self.done = 0
+        self.failed = 0
+        self.revisits = 0
+        self.requisites = 0
+        self.skipped: list[Failure] = []
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def _warcinfo(self) -> list[tuple[str, str]]:
+        from archiver import __version__
+
+        fields = [
+            ("software", f"archiver/{__version__}"),
+            ("hostname", os.uname().nodename),
+            ("isPartOf", self.col.name),
+            ("http-header-user-agent", self.user_agent),
+            ("robots", "obey" if self.opts.obey_robots else "ignore"),
+        ]
+        if self.opts.operator:
+            fields.append(("operator", self.opts.operator))
+        if self.col.metadata.get("description"):
+            fields.append(("description", str(self.col.metadata["description"])))
+        return fields
+
+    def run(self, seeds: list[QueueEntry]) -> CaptureSummary:
+        started = time.monotonic()
+        self.catalog = Catalog(self.col.catalog_path)
+        try:
+            recover_open_files(self.col, self.catalog)
+            resumed_id = self.catalog.unfinished_crawl()
+            options = {k: v for k, v in asdict(self.opts).items()}
+            if resumed_id is not None:
+                self.crawl_id = resumed_id
+                log.info("resuming unfinished crawl %d", resumed_id)
+            else:
+                self.crawl_id = self.catalog.start_crawl([e.url for e in seeds], options)
+            self.catalog.enqueue(self.crawl_id, seeds)
+            self.col.update_metadata(
+                capture={
+                    "user_agent": self.user_agent,
+                    "robots": "obey" if self.opts.obey_robots else "ignore",
+                    "requisites": self.opts.requisites,
+                    "digest_algorithm": self.algorithm,
+                }
+            )
+            self.writer = WarcWriter(
+                self.col.archive_dir,
+                self.col.file_prefix,
+                warcinfo=self._warcinfo(),
+                max_size=self.opts.warc_max_size,
+                digest_algorithm=self.algorithm,
+                on_open=lambda name, end: self.catalog.file_opened(name, self.crawl_id, end),
+            )
+            client = HttpClient(
+                user_agent=self.user_agent,
+                connect_timeout=self.opts.connect_timeout,
+                read_timeout=self.opts.read_timeout,
+                max_response_size=self.opts.max_response_size,
+                verify_tls=self.opts.verify_tls,
+                digest_algorithm=self.algorithm,
+            )
+            try:
+                with client:
+                    self.client = client
+                    self._loop()
+            finally:
+                self.writer.close()
+                for name in self.writer.closed_files:
+                    self.catalog.file_closed(name)
+            self.catalog.finish_crawl(self.crawl_id)
+            write_cdxj(self.catalog, self.col.index_path)
+            write_pages(self.catalog, self.col.pages_path)
+            stats = self.catalog.crawl_stats(self.crawl_id)
+            failures = tuple(
+                Failure(url=u, reason=r, status=s)
+                for u, r, s in self.catalog.failures(self.crawl_id)
+            )
+            return CaptureSummary(
+                collection=self.col.path,
+                pages=stats.get("pages", 0),
+                requisites=self.requisites,
+                records=self.writer.records_written,
+                revisits=stats.get("revisit", 0),
+                bytes=self.writer.bytes_written,
+                failures=failures,
+                skipped=tuple(self.skipped),
+                warc_files=tuple(self.writer.closed_files),
+                seconds=time.monotonic() - started,
+                resumed=resumed_id is not None,
+            )
+        finally:
+            self.catalog.close()
+
+    # -- scheduling ----------------------------------------------------------------------------
+
+    def _host(self, key: str) -> _Host:
+        host = self.hosts.get(key)
+        if host is None:
+            host = self.hosts[key] = _Host(delay=self.opts.host_delay)
+        return host
+
+    def _loop(self) -> None:
+        inflight: dict[cf.Future[_Outcome], QueueEntry] = {}
+        with cf.ThreadPoolExecutor(self.opts.workers, thread_name_prefix="archiver") as pool:
+            while True:
+                wake = self._fill(pool, inflight)
+                if not inflight:
+                    if wake is None:
+                        break
+                    time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
+                    continue
+                timeout = None if wake is None else max(0.0, wake - time.monotonic())
+                finished, _ = cf.wait(inflight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    entry = inflight.pop(fut)
+                    self._finished(entry, fut)
+
+    def _fill(
+        self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
+    ) -> float | None:
+        """Start what may start now; return when something blocked may start (or None)."""
+        room = self.opts.workers - len(inflight)
+        if room <= 0:
+            return None
+        busy = {e.url for e in inflight.values()}
+        candidates = self.catalog.pending(self.crawl_id, exclude=busy, limit=max(200, room * 8))
+        wake: float | None = None
+        now = time.monotonic()
+        for entry in candidates:
+            if room <= 0:
+                break
+            key = host_key(entry.url)
+            with self.hosts_lock:
+                host = self._host(key)
+                if host.inflight >= self.opts.per_host:
+                    continue
+                if host.next_start > now:
+                    wake = host.next_start if wake is None else min(wake, host.next_start)
+                    continue
+                host.inflight += 1
+                host.next_start = now + host.delay
+            inflight[pool.submit(self._process, entry)] = entry
+            room -= 1
+        if not inflight and candidates and wake is None:
+            wake = now + 0.05
+        return wake
+
+    def _finished(self, entry: QueueEntry, fut: cf.Future[_Outcome]) -> None:
+        with self.hosts_lock:
+            self._host(host_key(entry.url)).inflight -= 1
+        exc = fut.exception()
+        if exc is not None:
+            # A bug or an I/O error outside fetching: record it and carry on with the rest.
+            log.error("capture of %s failed unexpectedly: %r", entry.url, exc)
+            self.catalog.commit_result(
+                self.crawl_id, url=entry.url, state="failed", reason=f"internal error: {exc!r}"
+            )
+            self.failed += 1
+        else:
+            outcome = fut.result()
+            if outcome.ok:
+                self.done += 1
+            elif not outcome.skipped:
+                self.failed += 1
+        if self.progress is not None:
+            counts = self.catalog.counts(self.crawl_id)
+            self.progress(
+                CaptureProgress(
+                    done=counts.get("done", 0),
+                    pending=counts.get("pending", 0),
+                    failed=counts.get("failed", 0),
+                    bytes=self.writer.bytes_written,
+                    url=entry.url,
+                )
+            )
+
+    # -- one URL -------------------------------------------------------------------------------
+
+    def _robots(self, url: str) -> RobotsPolicy:
+        """The robots policy of ``url``'s host, fetching (and archiving) robots.txt once."""
+        key = host_key(url)
+        with self.hosts_lock:
+            host = self._host(key)
+            if host.robots is not None:
+                return host.robots
+            lock = self.robots_locks.setdefault(key, threading.Lock())
+        with lock:
+            if host.robots is not None:
+                return host.robots
+            robots_url = resolve(url, "/robots.txt") or url
+            status: int | None = None
+            body = b""
+            try:
+                ex = self._fetch_with_retries(robots_url)
+            except FetchError as exc:
+                log.warning("robots.txt unreachable for %s: %s", key, exc.reason)
+            else:
+                with ex:
+                    status = ex.status
+                    body = ex.decoded_body(limit=512 * 1024)
+                    self._write_plain(ex)
+            policy = RobotsPolicy.from_response(status, body)
+            with self.hosts_lock:
+                host.robots = policy
+                host.delay = max(self.opts.host_delay, policy.crawl_delay(self.user_agent))
+            return policy
+
+    def _fetch_with_retries(self, url: str) -> Exchange:
+        """Fetch ``url``; retry connection errors, 429 and 5xx with backoff and jitter."""
+        attempt = 0
+        while True:
+            try:
+                ex = self.client.fetch(url)
+            except FetchError:
+                if attempt >= self.opts.retries:
+                    raise
+                self._sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            if ex.status in _RETRY_STATUS and attempt < self.opts.retries:
+                wait = self._retry_after(ex) if ex.status in (429, 503) else None
+                ex.close()
+                self._sleep(wait if wait is not None else self._backoff(attempt))
+                attempt += 1
+                continue
+            return ex
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.opts.backoff * (2**attempt)
+        return float(base * (0.5 + random.random()))
+
+    def _retry_after(self, ex: Exchange) -> float | None:
+        value = (ex.header("Retry-After") or "").strip()
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        return max(0.0, min(seconds, self.opts.max_retry_after))
+
+    def _sleep(self, seconds: float) -> None:
+        self.stop.wait(seconds)
+
+    def _process(self, entry: QueueEntry) -> _Outcome:
+        url = entry.url
+        if self.opts.obey_robots and not self._robots(url).allows(self.user_agent, url):
+            reason = "disallowed by robots.txt"
+            self.catalog.commit_result(self.crawl_id, url=url, state="skipped", reason=reason)
+            self.skipped.append(Failure(url=url, reason=reason))
+            return _Outcome(url, entry.kind, ok=False, skipped=True)
+        if entry.hops > self.opts.max_redirects:
+            return self._fail(entry, f"more than {self.opts.max_redirects} redirects")
+        try:
+            ex = self._fetch_with_retries(url)
+        except FetchError as exc:
+            return self._fail(entry, exc.reason)
+        with ex:
+            return self._store(entry, ex)
+
+    def _fail(self, entry: QueueEntry, reason: str, status: int | None = None) -> _Outcome:
+        log.warning("failed %s: %s", entry.url, reason)
+        self.catalog.commit_result(
+            self.crawl_id, url=entry.url, state="failed", reason=reason, status=status
+        )
+        return _Outcome(entry.url, entry.kind, ok=False)
+
+    def _store(self, entry: QueueEntry, ex: Exchange) -> _Outcome:
+        discovered: list[QueueEntry] = []
+        outlinks: list[tuple[str, str]] = []
+        requisites: list[tuple[str, str]] = []
+        title: str | None = None
+        state, reason = "done", None
+        is_page = entry.kind in ("page", "frame")
+        if ex.status in _REDIRECTS and ex.header("Location"):
+            target = resolve(ex.url, ex.header("Location") or "")
+            problem = self._redirect_problem(entry, target)
+            if problem:
+                state, reason = "failed", problem
+            elif target:
+                discovered.append(
+                    QueueEntry(
+                        url=target,
+                        kind=entry.kind,
+                        depth=entry.depth,
+                        origin=entry.origin or entry.url,
+                        hops=entry.hops + 1,
+                        parent=ex.url,
+                    )
+                )
+        elif ex.status >= 400:
+            state, reason = "failed", f"HTTP {ex.status} {ex.reason}".strip()
+        else:
+            try:
+                title, outlinks, requisites, more = self._discover(entry, ex)
+                discovered += more
+            except SeedError as exc:
+                state, reason = "failed", exc.reason
+        records = list(
+            self._records_and_commit(
+                entry,
+                ex,
+                state=state,
+                reason=reason,
+                discovered=discovered,
+                outlinks=outlinks,
+                requisites=requisites,
+                title=title,
+                page=is_page and state == "done" and ex.status not in _REDIRECTS,
+            )
+        )
+        if entry.kind == "requisite" and records:
+            self.requisites += 1
+        return _Outcome(entry.url, entry.kind, ok=state == "done")
+
+    def _redirect_problem(self, entry: QueueEntry, target: str | None) -> str | None:
+        if target is None:
+            return "redirect to an unusable Location"
+        origin = entry.origin or entry.url
+        if target == origin or target == entry.url:
+            return f"redirect loop (back to {target})"
+        known = self.catalog.queue_entry(self.crawl_id, target)
+        if known is not None and known[1] == origin:
+            return f"redirect loop (back to {target})"
+        if entry.hops + 1 > self.opts.max_redirects:
+            return f"more than {self.opts.max_redirects} redirects"
+        return None
+
+    def _discover(
+        self, entry: QueueEntry, ex: Exchange
+    ) -> tuple[str | None, list[tuple[str, str]], list[tuple[str, str]], list[QueueEntry]]:
+        """Title, outlinks, requisites and new queue entries found in a fetched document."""
+        ctype = ex.content_type
+        found: list[QueueEntry] = []
+        title = None
+        outlinks: list[tuple[str, str]] = []
+        requisites: list[tuple[str, str]] = []
+        if entry.kind in ("feed", "sitemap"):
+            found = self._seed_entries(entry, ex)
+            return None, [], [], found
+        if ctype in _HTML_TYPES or (not ctype and entry.kind in ("page", "frame")):
+            links = html_links(ex.decoded_body(limit=_PARSE_LIMIT), ex.url)
+            title, outlinks, requisites = links.title, links.outlinks, links.requisites
+            if entry.kind == "page":
+                requisites = requisites + links.frames
+                frames = {u for u, _ in links.frames}
+            else:
+                frames = set()
+        elif ctype == "text/css":
+            body = ex.decoded_body(limit=_PARSE_LIMIT).decode("utf-8", "replace")
+            requisites = css_links(body, ex.url)
+            frames = set()
+        else:
+            return None, [], [], []
+        if self.opts.requisites:
+            for url, _how in requisites:
+                if not self.opts.requisites_any_host and not same_site(url, ex.url):
+                    continue
+                kind = "frame" if url in frames else "requisite"
+                found.append(
+                    QueueEntry(url=url, kind=kind, depth=entry.depth + 1, origin=url, parent=ex.url)
+                )
+        return title, outlinks, requisites, found
+
+    def _seed_entries(self, entry: QueueEntry, ex: Exchange) -> list[QueueEntry]:
+        body = ex.decoded_body(limit=_PARSE_LIMIT + 1)
+        try:
+            if len(body) > _PARSE_LIMIT:
+                raise SeedError(
+                    f"document larger than {_PARSE_LIMIT} bytes once decoded", url=ex.url
+                )
+            parsed: list[SeedEntry] = (
+                parse_feed(body, url=ex.url)
+                if entry.kind == "feed"
+                else parse_sitemap(body, url=ex.url)
+            )
+        except SeedError as exc:
+            log.warning("%s", exc)
+            raise
+        since = self.opts.since
+        found = []
+        for item in parsed:
+            if since is not None and item.date is not None and item.date < since:
+                continue
+            found.append(
+                QueueEntry(
+                    url=item.url, kind=item.kind, depth=entry.depth, origin=item.url, parent=ex.url
+                )
+            )
+        return found
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _write_plain(self, ex: Exchange) -> None:
+        """Write a request/response pair that finishes no queue entry (robots.txt)."""
+        with self.write_lock:
+            request, response = exchange_records(ex, algorithm=self.algorithm)
+            specs = [request, response]
+
+            def commit(locs: list[Any]) -> None:
+                rows = [
+                    stored(s, loc, ex, algorithm=self.algorithm)
+                    for s, loc in zip(specs, locs, strict=True)
+                ]
+                end = locs[-1].offset + locs[-1].length
+                self.catalog.add_records(self.crawl_id, rows, (locs[-1].filename, end))
+
+            self.writer.write_group(specs, commit=commit)
+
+    def _records_and_commit(
+        self,
+        entry: QueueEntry,
+        ex: Exchange,
+        *,
+        state: str,
+        reason: str | None,
+        discovered: list[QueueEntry],
+        outlinks: list[tuple[str, str]],
+        requisites: list[tuple[str, str]],
+        title: str | None,
+        page: bool,
+    ) -> list[StoredRecord]:
+        rows: list[StoredRecord] = []
+        with self.write_lock:
+            original = None
+            if self.opts.dedup and ex.payload_length > 0 and not ex.truncated:
+                digest = format_digest(self.algorithm, ex.payload_digest.digest())
+                original = self.catalog.find_payload(digest)
+            request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
+            specs: list[RecordSpec] = [request, response]
+            if entry.kind in ("page", "frame"):
+                specs.append(
+                    metadata_record(
+                        ex, response, outlinks=outlinks, requisites=requisites, via=entry.parent
+                    )
+                )
+
+            def commit(locs: list[Any]) -> None:
+                for spec, loc in zip(specs, locs, strict=True):
+                    refers = original.record_id if (original and spec is response) else None
+                    rows.append(stored(spec, loc, ex, algorithm=self.algorithm, refers_to=refers))
+                page_row = None
+                if page:
+                    seed = entry.origin if entry.origin != ex.url else None
+                    page_row = (ex.url, seed, rows[1].date, title, ex.status, response.record_id)
+                end = locs[-1].offset + locs[-1].length
+                self.catalog.commit_result(
+                    self.crawl_id,
+                    url=entry.url,
+                    records=rows,
+                    state=state,
+                    reason=reason,
+                    status=ex.status,
+                    discovered=discovered,
+                    page=page_row,
+                    file_end=(locs[-1].filename, end),
+                )
+
+            self.writer.write_group(specs, commit=commit)
+        return rows

@@ -1,0 +1,643 @@
+"""An HTTP/1.1 client that records the exact bytes that cross the wire.
+
+Python's ``http.client`` (and everything built on it) decodes chunked transfer coding before
+the caller sees a byte, so an archive built on it cannot hold what the server really sent
+without patching the standard library.  This client speaks HTTP/1.1 on a plain socket (or a TLS
+socket) itself: the request bytes are built here and kept, and every response byte read from
+the socket is copied, unchanged, to a spool file — status line, headers, chunk framing,
+gzip/br content coding and all.  Nothing global is patched, and each :class:`Exchange` belongs
+to the thread that made it, so any number of threads can fetch at once.
+
+Framing (where the body ends) is parsed as the bytes stream past, so keep-alive connections are
+reused; digests of the whole block and of the payload are computed in the same pass, and memory
+stays flat whatever the response size (the spool goes to disk past 1 MiB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import brotli
+
+from archiver.errors import FetchError
+
+__all__ = ["Exchange", "HttpClient", "Timings", "decode_body"]
+
+log = logging.getLogger(__name__)
+
+_MAX_HEADER_BYTES = 256 * 1024
+_READ_SIZE = 256 * 1024
+_SPOOL_IN_MEMORY = 1024 * 1024
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each phase of one exchange."""
+
+    connect: float = 0.0
+    first_byte: float = 0.0
+    total: float = 0.0
+    reused_connection: bool = False
+
+
+@dataclass
+class Exchange:
+    """One request and its response, as bytes on the wire.
+
+    ``response`` holds the raw response (``header_length`` bytes of status line and headers,
+    then the body as transmitted).  Close it (or use the exchange as a context manager) when done.
+    """
+
+    url: str
+    method: str
+    request: bytes
+    response: IO[bytes]
+    response_length: int
+    header_length: int
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    ip_address: str
+    date: datetime
+    block_digest: Any
+    payload_digest: Any
+    request_digest: Any
+    truncated: str | None = None
+    timings: Timings = field(default_factory=Timings)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """First value of header ``name`` (case-insensitive)."""
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return default
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-cased (``text/html``)."""
+        value = self.header("Content-Type") or ""
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def payload_length(self) -> int:
+        return self.response_length - self.header_length
+
+    def iter_block(self, *, start: int = 0, size: int = _READ_SIZE) -> Iterator[bytes]:
+        """Stream the raw response bytes from ``start``."""
+        self.response.seek(start)
+        remaining = self.response_length - start
+        while remaining > 0:
+            chunk = self.response.read(min(size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+    def head_bytes(self) -> bytes:
+        """The status line and headers as received."""
+        self.response.seek(0)
+        return self.response.read(self.header_length)
+
+    def decoded_body(self, *, limit: int) -> bytes:
+        """The body with transfer and content codings removed, at most ``limit`` bytes."""
+        return decode_body(
+            self.iter_block(start=self.header_length),
+            chunked="chunked" in (self.header("Transfer-Encoding") or "").lower(),
+            content_encoding=(self.header("Content-Encoding") or "").strip().lower(),
+            limit=limit,
+        )
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> Exchange:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- decoding (for link extraction; the archive keeps the raw bytes) -------------------------
+
+
+def _dechunk(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    buf = b""
+    source = iter(chunks)
+
+    def more() -> bool:
+        nonlocal buf
+        piece = next(source, b"")
+        buf += piece
+        return bool(piece)
+
+    while True:
+        while b"\n" not in buf:
+            if not more():
+                return
+        line, buf = buf.split(b"\n", 1)
+        try:
+            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+        except ValueError:
+            return
+        if size == 0:
+            return
+        while len(buf) < size:
+            if not more():
+                yield buf
+                return
+        yield buf[:size]
+        buf = buf[size:]
+        while len(buf) < 2 and more():
+            pass
+        buf = buf[2:] if buf.startswith(b"\r\n") else buf.lstrip(b"\n")
+
+
+def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, limit: int) -> bytes:
+    """Remove chunking and gzip/deflate/br content coding; stop after ``limit`` output bytes.
+
+    Decoding errors end the output where they happen (a damaged body still yields its
+    readable start): this is for finding links, never for what is archived.
+    """
+    pieces = _dechunk(raw) if chunked else raw
+    out = bytearray()
+    decoder: Any
+    if content_encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(wbits=47)
+    elif content_encoding == "deflate":
+        decoder = zlib.decompressobj()
+    elif content_encoding == "br":
+        decoder = brotli.Decompressor()
+    else:
+        decoder = None
+    try:
+        for piece in pieces:
+            if decoder is None:
+                out += piece
+            elif isinstance(decoder, brotli.Decompressor):
+                out += decoder.process(piece)
+            else:
+                out += decoder.decompress(piece, limit + 1 - len(out))
+            if len(out) > limit:
+                break
+    except (zlib.error, brotli.error) as exc:
+        log.debug("body decoding stopped: %s", exc)
+    return bytes(out[:limit])
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+class _Connection:
+    def __init__(self, sock: socket.socket, ip: str) -> None:
+        self.sock = sock
+        self.ip = ip
+        self.leftover = b""
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class HttpClient:
+    """Fetch URLs over HTTP/1.1, recording wire bytes.  Thread-safe; reuses connections.
+
+    >>> with HttpClient(user_agent="archiver-test") as client:      # doctest: +SKIP
+    ...     with client.fetch("http://127.0.0.1:8000/") as ex:
+    ...         print(ex.status, ex.response_length)
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        max_response_size: int = 100 * 1024 * 1024,
+        max_response_time: float = 900.0,
+        verify_tls: bool = True,
+        ca_file: str | None = None,
+        digest_algorithm: str = "sha256",
+    ) -> None:
+        self.user_agent = user_agent
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_response_size = max_response_size
+        self.max_response_time = max_response_time
+        self.digest_algorithm = digest_algorithm
+        self._tls = ssl.create_default_context(cafile=ca_file)
+        self._tls.set_alpn_protocols(["http/1.1"])
+        if not verify_tls:
+            self._tls.check_hostname = False
+            self._tls.verify_mode = ssl.CERT_NONE
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _checkout(self, key: tuple[str, str, int]) -> _Connection | None:
+        with self._lock:
+            pool = self._idle.get(key)
+            return pool.pop() if pool else None
+
+    def _checkin(self, key: tuple[str, str, int], conn: _Connection) -> None:
+        with self._lock:
+            pool = self._idle.setdefault(key, [])
+            if len(pool) < 8:
+                pool.append(conn)
+                return
+        conn.close()
+
+    def _connect(self, url: str, scheme: str, host: str, port: int) -> _Connection:
+        try:
+            sock = socket.create_connection((host, port), timeout=self.connect_timeout)
+        except TimeoutError as exc:
+            raise FetchError(f"connect timeout after {self.connect_timeout:g}s", url=url) from exc
+        except OSError as exc:
+            raise FetchError(f"cannot connect to {host}:{port}: {exc}", url=url) from exc
+        ip = str(sock.getpeername()[0])
+        if scheme == "https":
+            try:
+                sock = self._tls.wrap_socket(sock, server_hostname=host)
+            except (ssl.SSLError, OSError) as exc:
+                sock.close()
+                raise FetchError(f"TLS handshake failed: {exc}", url=url) from exc
+        sock.settimeout(self.read_timeout)
+        return _Connection(sock, ip)
+
+    def close(self) -> None:
+        """Close every idle connection."""
+        with self._lock:
+            pools, self._idle = self._idle, {}
+        for pool in pools.values():
+            for conn in pool:
+                conn.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def build_request(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
+        """The exact request bytes that :meth:`fetch` sends for ``url``."""
+        parts = urlsplit(url)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        lines = [
+            f"GET {target} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            f"User-Agent: {self.user_agent}",
+            f"Accept: {_ACCEPT}",
+            "Accept-Encoding: gzip, deflate, br",
+            "Connection: keep-alive",
+        ]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+    def fetch(self, url: str, *, headers: dict[str, str] | None = None) -> Exchange:
+        """GET ``url`` once (no redirects followed, no retries) and return the raw exchange.
+
+        Raises :class:`FetchError` on connection errors, timeouts and malformed responses.
+        A body over ``max_response_size`` is cut there and marked truncated (``length``);
+        one still arriving after ``max_response_time`` seconds is cut and marked ``time``.
+        """
+        parts = urlsplit(url)
+        scheme = parts.scheme
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        key = (scheme, host, port)
+        request = self.build_request(url, headers=headers)
+        for attempt in (0, 1):
+            conn = self._checkout(key) if attempt == 0 else None
+            reused = conn is not None
+            started = time.monotonic()
+            if conn is None:
+                conn = self._connect(url, scheme, host, port)
+            connected = time.monotonic()
+            try:
+                exchange, reusable = self._exchange(url, conn, request)
+            except _StaleConnection as exc:
+                conn.close()
+                if reused:
+                    continue  # an idle keep-alive connection the server had closed: retry fresh
+                raise FetchError(
+                    "server closed the connection without a response", url=url
+                ) from exc
+            except BaseException:
+                conn.close()
+                raise
+            exchange.timings.connect = connected - started
+            exchange.timings.reused_connection = reused
+            exchange.timings.first_byte += connected - started
+            exchange.timings.total += connected - started
+            if reusable:
+                self._checkin(key, conn)
+            else:
+                conn.close()
+            return exchange
+        raise FetchError("could not send the request", url=url)  # pragma: no cover
+
+    def _exchange(self, url: str, conn: _Connection, request: bytes) -> tuple[Exchange, bool]:
+        date = datetime.now(timezone.utc)
+        t0 = time.monotonic()
+        try:
+            conn.sock.sendall(request)
+        except OSError as exc:
+            raise _StaleConnection from exc
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+        block = hashlib.new(self.digest_algorithm)
+        payload = hashlib.new(self.digest_algorithm)
+        request_digest = hashlib.new(self.digest_algorithm, request)
+        try:
+            return self._read_response(
+                url, conn, spool, block, payload, request, date, t0, request_digest
+            )
+        except BaseException:
+            spool.close()
+            raise
+
+    def _read_response(
+        self,
+        url: str,
+        conn: _Connection,
+        spool: IO[bytes],
+        block: Any,
+        payload: Any,
+        request: bytes,
+        date: datetime,
+        t0: float,
+        request_digest: Any,
+    ) -> tuple[Exchange, bool]:
+        sock = conn.sock
+        buf = conn.leftover
+        conn.leftover = b""
+        first_byte = 0.0
+        # -- status line and headers --
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            sep = 4
+            if end < 0:
+                end = buf.find(b"\n\n")
+                sep = 2
+            if end >= 0:
+                header_length = end + sep
+                break
+            if len(buf) > _MAX_HEADER_BYTES:
+                raise FetchError("response headers larger than 256 KiB", url=url)
+            data = self._recv(url, sock, got=len(buf))
+            if not data:
+                if not buf:
+                    raise _StaleConnection
+                raise FetchError(
+                    f"connection closed inside the response headers ({len(buf)} bytes)", url=url
+                )
+            if not first_byte:
+                first_byte = time.monotonic() - t0
+            buf += data
+        head = buf[:header_length]
+        status, reason, headers = _parse_head(url, head)
+        spool.write(head)
+        block.update(head)
+        rest = buf[header_length:]
+        # -- body framing --
+        te = ",".join(v for k, v in headers if k.lower() == "transfer-encoding").lower()
+        clen_values = [v for k, v in headers if k.lower() == "content-length"]
+        no_body = status in (204, 304) or 100 <= status < 200
+        body = _BodyCopier(spool, block, payload, self.max_response_size)
+        reusable = not any(k.lower() == "connection" and "close" in v.lower() for k, v in headers)
+        deadline = t0 + self.max_response_time
+        truncated: str | None = None
+        if no_body:
+            conn.leftover = rest
+        elif "chunked" in te:
+            truncated, leftover = self._copy_chunked(url, sock, rest, body, deadline)
+            conn.leftover = leftover
+        elif clen_values:
+            try:
+                length = int(clen_values[0].strip())
+                if length < 0:
+                    raise ValueError
+            except ValueError as exc:
+                raise FetchError(f"bad Content-Length {clen_values[0]!r}", url=url) from exc
+            truncated, leftover = self._copy_length(url, sock, rest, body, length, deadline)
+            conn.leftover = leftover
+        else:
+            truncated = self._copy_until_close(url, sock, rest, body, deadline)
+            reusable = False
+        if truncated:
+            reusable = False
+        total = time.monotonic() - t0
+        exchange = Exchange(
+            url=url,
+            method="GET",
+            request=request,
+            response=spool,
+            response_length=header_length + body.written,
+            header_length=header_length,
+            status=status,
+            reason=reason,
+            headers=headers,
+            ip_address=conn.ip,
+            date=date,
+            block_digest=block,
+            payload_digest=payload,
+            request_digest=request_digest,
+            truncated=truncated,
+            timings=Timings(first_byte=first_byte or total, total=total),
+        )
+        return exchange, reusable
+
+    def _recv(self, url: str, sock: socket.socket, *, got: int) -> bytes:
+        try:
+            return sock.recv(_READ_SIZE)
+        except TimeoutError as exc:
+            raise FetchError(
+                f"read timeout after {self.read_timeout:g}s ({got} bytes received)", url=url
+            ) from exc
+        except ssl.SSLError as exc:
+            raise FetchError(f"TLS error after {got} bytes: {exc}", url=url) from exc
+        except OSError as exc:
+            raise FetchError(f"connection error after {got} bytes: {exc}", url=url) from exc
+
+    def _copy_length(
+        self,
+        url: str,
+        sock: socket.socket,
+        rest: bytes,
+        body: _BodyCopier,
+        length: int,
+        deadline: float,
+    ) -> tuple[str | None, bytes]:
+        take = rest[:length]
+        leftover = rest[length:]
+        if body.add(take):
+            return "length", b""
+        remaining = length - len(take)
+        while remaining > 0:
+            if time.monotonic() > deadline:
+                return "time", b""
+            data = self._recv(url, sock, got=body.written)
+            if not data:
+                raise FetchError(
+                    f"connection closed after {body.written} of {length} body bytes", url=url
+                )
+            piece, extra = data[:remaining], data[remaining:]
+            remaining -= len(piece)
+            if body.add(piece):
+                return "length", b""
+            leftover = extra
+        return None, leftover
+
+    def _copy_until_close(
+        self, url: str, sock: socket.socket, rest: bytes, body: _BodyCopier, deadline: float
+    ) -> str | None:
+        if body.add(rest):
+            return "length"
+        while True:
+            if time.monotonic() > deadline:
+                return "time"
+            data = self._recv(url, sock, got=body.written)
+            if not data:
+                return None
+            if body.add(data):
+                return "length"
+
+    def _copy_chunked(
+        self, url: str, sock: socket.socket, rest: bytes, body: _BodyCopier, deadline: float
+    ) -> tuple[str | None, bytes]:
+        """Copy a chunked body byte for byte, parsing its framing to find where it ends."""
+        buf = rest
+
+        def need(n: int) -> None:
+            nonlocal buf
+            while len(buf) < n:
+                if time.monotonic() > deadline:
+                    raise _Deadline
+                data = self._recv(url, sock, got=body.written)
+                if not data:
+                    raise FetchError(
+                        f"connection closed inside a chunked body after {body.written} bytes",
+                        url=url,
+                    )
+                buf += data
+
+        def line() -> bytes:
+            nonlocal buf
+            while b"\n" not in buf:
+                if len(buf) > 64 * 1024:
+                    raise FetchError("chunk-size line too long", url=url)
+                need(len(buf) + 1)
+            idx = buf.index(b"\n") + 1
+            return buf[:idx]
+
+        try:
+            while True:
+                size_line = line()
+                try:
+                    size = int(size_line.split(b";", 1)[0].strip(), 16)
+                except ValueError as exc:
+                    raise FetchError(f"bad chunk size line {size_line[:40]!r}", url=url) from exc
+                if body.add(size_line):
+                    return "length", b""
+                buf = buf[len(size_line) :]
+                if size == 0:
+                    # trailer section: header lines until an empty line
+                    while True:
+                        trailer = line()
+                        if body.add(trailer):
+                            return "length", b""
+                        buf = buf[len(trailer) :]
+                        if trailer in (b"\r\n", b"\n"):
+                            return None, buf
+                remaining = size
+                while remaining > 0:
+                    if not buf:
+                        need(1)
+                    piece = buf[:remaining]
+                    buf = buf[len(piece) :]
+                    remaining -= len(piece)
+                    if body.add(piece):
+                        return "length", b""
+                end = line()
+                if end not in (b"\r\n", b"\n"):
+                    raise FetchError("chunk data not followed by CRLF", url=url)
+                if body.add(end):
+                    return "length", b""
+                buf = buf[len(end) :]
+        except _Deadline:
+            return "time", b""
+
+
+class _StaleConnection(Exception):
+    """The connection was closed before a single response byte arrived."""
+
+
+class _Deadline(Exception):
+    """The response took longer than ``max_response_time``."""
+
+
+class _BodyCopier:
+    """Appends body bytes to the spool and both digests, stopping at the size limit."""
+
+    def __init__(self, spool: IO[bytes], block: Any, payload: Any, limit: int) -> None:
+        self.spool = spool
+        self.block = block
+        self.payload = payload
+        self.limit = limit
+        self.written = 0
+
+    def add(self, data: bytes) -> bool:
+        """Copy ``data``; return True if the limit was reached (the rest is dropped)."""
+        if not data:
+            return False
+        room = self.limit - self.written
+        cut = len(data) > room
+        if cut:
+            data = data[:room]
+        self.spool.write(data)
+        self.block.update(data)
+        self.payload.update(data)
+        self.written += len(data)
+        return cut
+
+
+def _parse_head(url: str, head: bytes) -> tuple[int, str, list[tuple[str, str]]]:
+    text = head.decode("iso-8859-1")
+    lines = text.replace("\r\n", "\n").split("\n")
+    status_line = lines[0]
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise FetchError(f"not an HTTP response (status line {status_line[:60]!r})", url=url)
+    status = int(parts[1])
+    reason = parts[2] if len(parts) > 2 else ""
+    headers: list[tuple[str, str]] = []
+    for raw in lines[1:]:
+        if not raw:
+            continue
+        if raw[0] in " \t" and headers:  # obsolete line folding
+            name, value = headers[-1]
+            headers[-1] = (name, value + " " + raw.strip())
+            continue
+        name, sep, value = raw.partition(":")
+        if sep:
+            headers.append((name.strip(), value.strip()))
+    return status, reason, headers

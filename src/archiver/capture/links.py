@@ -1,0 +1,143 @@
+"""What a page links to: the requisites it needs to render, its outlinks, its title.
+
+Requisites are what a browser would fetch to show the page: ``img`` src and srcset,
+``picture/source``, ``link`` rel=stylesheet/icon/preload/modulepreload, ``script`` src,
+``video``/``audio``/``source``/``track`` src and poster, ``iframe``/``frame`` src,
+``embed``/``object``, ``input type=image``, ``style`` attributes and ``<style>`` blocks; in CSS,
+``url()`` and ``@import``.  Everything resolves against ``<base href>`` when the page has one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from archiver.capture.urls import resolve
+
+__all__ = ["PageLinks", "css_links", "html_links"]
+
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]+)"|'([^']+)')""", re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_LINK_RELS = {
+    "stylesheet",
+    "icon",
+    "shortcut",
+    "apple-touch-icon",
+    "apple-touch-icon-precomposed",
+    "preload",
+    "modulepreload",
+    "manifest",
+    "mask-icon",
+    "image_src",
+}
+_MAX_PARSE = 20 * 1024 * 1024
+
+
+@dataclass
+class PageLinks:
+    """Links found in one document."""
+
+    requisites: list[tuple[str, str]] = field(default_factory=list)  # (url, "tag/@attr")
+    frames: list[tuple[str, str]] = field(default_factory=list)
+    outlinks: list[tuple[str, str]] = field(default_factory=list)
+    title: str | None = None
+
+
+def css_links(css: str, base: str) -> list[tuple[str, str]]:
+    """``url()`` and ``@import`` targets of a style sheet, resolved against ``base``."""
+    css = _CSS_COMMENT.sub("", css)
+    found: list[tuple[str, str]] = []
+    for m in _CSS_IMPORT.finditer(css):
+        url = resolve(base, m.group(1) or m.group(2) or "")
+        if url:
+            found.append((url, "css/@import"))
+    for m in _CSS_URL.finditer(css):
+        url = resolve(base, m.group(1) or m.group(2) or m.group(3) or "")
+        if url:
+            found.append((url, "css/url()"))
+    return found
+
+
+def _srcset(value: str) -> list[str]:
+    out = []
+    for candidate in value.split(","):
+        bits = candidate.strip().split()
+        if bits:
+            out.append(bits[0])
+    return out
+
+
+def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLinks:
+    """Parse ``html`` (bytes as received, decoded) and list what it links to."""
+    links = PageLinks()
+    if not html.strip():
+        return links
+    try:
+        parser = lxml.html.HTMLParser(encoding=encoding, recover=True, huge_tree=False)
+        root = lxml.html.document_fromstring(html[:_MAX_PARSE], parser=parser)
+    except (lxml.etree.ParserError, ValueError, LookupError):
+        return links
+    base = url
+    for b in root.iter("base"):
+        href = b.get("href")
+        if href:
+            base = resolve(url, href) or url
+        break
+    seen: set[str] = set()
+
+    def add(target: list[tuple[str, str]], ref: str | None, how: str) -> None:
+        if not ref:
+            return
+        resolved = resolve(base, ref)
+        if resolved and resolved not in seen:
+            seen.add(resolved)
+            target.append((resolved, how))
+
+    title = root.find(".//title")
+    if title is not None and title.text:
+        links.title = " ".join(title.text.split()) or None
+
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag in ("img", "source", "input", "track"):
+            if tag == "input" and (el.get("type") or "").lower() != "image":
+                continue
+            add(links.requisites, el.get("src"), f"{tag}/@src")
+            for attr in ("srcset", "data-srcset"):
+                for ref in _srcset(el.get(attr) or ""):
+                    add(links.requisites, ref, f"{tag}/@{attr}")
+            add(links.requisites, el.get("data-src"), f"{tag}/@data-src")
+        elif tag == "link":
+            rels = set((el.get("rel") or "").lower().split())
+            if rels & _LINK_RELS:
+                add(links.requisites, el.get("href"), "link/@href")
+            for ref in _srcset(el.get("imagesrcset") or ""):
+                add(links.requisites, ref, "link/@imagesrcset")
+        elif tag == "script":
+            add(links.requisites, el.get("src"), "script/@src")
+        elif tag in ("video", "audio"):
+            add(links.requisites, el.get("src"), f"{tag}/@src")
+            add(links.requisites, el.get("poster"), f"{tag}/@poster")
+        elif tag in ("iframe", "frame"):
+            add(links.frames, el.get("src"), f"{tag}/@src")
+        elif tag == "embed":
+            add(links.requisites, el.get("src"), "embed/@src")
+        elif tag == "object":
+            add(links.requisites, el.get("data"), "object/@data")
+        elif tag == "style" and el.text:
+            for ref, how in css_links(el.text, base):
+                add(links.requisites, ref, how.replace("css", "style"))
+        elif tag in ("a", "area"):
+            add(links.outlinks, el.get("href"), f"{tag}/@href")
+        if tag in ("body", "table", "td", "th"):
+            add(links.requisites, el.get("background"), f"{tag}/@background")
+        style = el.get("style") if tag else None
+        if style and "url(" in style:
+            for ref, _how in css_links(style, base):
+                add(links.requisites, ref, f"{tag}/@style")
+    return links

@@ -1,0 +1,137 @@
+"""Turning one HTTP exchange into WARC record specifications.
+
+A response becomes a ``request`` + ``response`` pair linked both ways by WARC-Concurrent-To,
+or a ``request`` + ``revisit`` pair when the payload was stored before; a page also gets a
+``metadata`` record (its outlinks and fetch timings) concurrent to its response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from archiver.capture.http import Exchange
+from archiver.catalog import StoredRecord
+from archiver.indexes import url_key
+from archiver.model import RecordLocation
+from archiver.warc.writer import RecordSpec, format_digest, new_record_id, warc_date
+
+__all__ = ["REVISIT_PROFILE", "exchange_records", "metadata_record", "stored"]
+
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+def exchange_records(
+    ex: Exchange, *, algorithm: str, original: StoredRecord | None = None
+) -> tuple[RecordSpec, RecordSpec]:
+    """The request record and the response (or, with ``original``, revisit) record."""
+    date = warc_date(ex.date)
+    request_id, response_id = new_record_id(), new_record_id()
+    payload_digest = format_digest(algorithm, ex.payload_digest.digest())
+    common = [("WARC-Target-URI", ex.url), ("WARC-Date", date)]
+    request = RecordSpec(
+        rec_type="request",
+        headers=[*common, ("WARC-Concurrent-To", response_id)],
+        block=ex.request,
+        length=len(ex.request),
+        content_type="application/http;msgtype=request",
+        block_digest=format_digest(algorithm, ex.request_digest.digest()),
+        record_id=request_id,
+    )
+    headers = [*common, ("WARC-IP-Address", ex.ip_address), ("WARC-Concurrent-To", request_id)]
+    if original is None:
+        headers.append(("WARC-Payload-Digest", payload_digest))
+        if ex.truncated:
+            headers.append(("WARC-Truncated", ex.truncated))
+        response = RecordSpec(
+            rec_type="response",
+            headers=headers,
+            block=ex.iter_block(),
+            length=ex.response_length,
+            content_type="application/http;msgtype=response",
+            block_digest=format_digest(algorithm, ex.block_digest.digest()),
+            record_id=response_id,
+        )
+    else:
+        head = ex.head_bytes()
+        headers += [
+            ("WARC-Profile", REVISIT_PROFILE),
+            ("WARC-Refers-To", original.record_id),
+            ("WARC-Refers-To-Target-URI", original.url),
+            ("WARC-Refers-To-Date", original.date),
+            ("WARC-Payload-Digest", payload_digest),
+        ]
+        response = RecordSpec(
+            rec_type="revisit",
+            headers=headers,
+            block=head,
+            length=len(head),
+            content_type="application/http;msgtype=response",
+            block_digest=format_digest(algorithm, hashlib.new(algorithm, head).digest()),
+            record_id=response_id,
+        )
+    return request, response
+
+
+def metadata_record(
+    ex: Exchange,
+    response: RecordSpec,
+    *,
+    outlinks: Sequence[tuple[str, str]],
+    requisites: Sequence[tuple[str, str]],
+    via: str | None,
+) -> RecordSpec:
+    """A ``metadata`` record (application/warc-fields) describing a captured page."""
+    t = ex.timings
+    fields: list[tuple[str, str]] = []
+    if via:
+        fields.append(("via", via))
+    fields += [
+        ("fetchTimeMs", f"{t.total * 1000:.0f}"),
+        ("connectTimeMs", f"{t.connect * 1000:.0f}"),
+        ("firstByteTimeMs", f"{t.first_byte * 1000:.0f}"),
+        ("connectionReused", "true" if t.reused_connection else "false"),
+    ]
+    fields += [("outlink", f"{u} {how}") for u, how in outlinks]
+    fields += [("requisite", f"{u} {how}") for u, how in requisites]
+    body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+    return RecordSpec(
+        rec_type="metadata",
+        headers=[
+            ("WARC-Target-URI", ex.url),
+            ("WARC-Date", warc_date(ex.date)),
+            ("WARC-Concurrent-To", response.record_id),
+        ],
+        block=body,
+        length=len(body),
+        content_type="application/warc-fields",
+    )
+
+
+def stored(
+    spec: RecordSpec,
+    loc: RecordLocation,
+    ex: Exchange,
+    *,
+    algorithm: str,
+    refers_to: str | None = None,
+) -> StoredRecord:
+    """The catalog row describing a written record."""
+    is_response = spec.rec_type in ("response", "revisit")
+    return StoredRecord(
+        record_id=spec.record_id,
+        filename=loc.filename,
+        offset=loc.offset,
+        length=loc.length,
+        type=spec.rec_type,
+        url=ex.url,
+        urlkey=url_key(ex.url),
+        date=warc_date(ex.date),
+        status=ex.status if is_response else None,
+        mime=ex.content_type or None if is_response else None,
+        payload_digest=format_digest(algorithm, ex.payload_digest.digest())
+        if is_response
+        else None,
+        payload_length=ex.payload_length if is_response else None,
+        refers_to=refers_to,
+    )

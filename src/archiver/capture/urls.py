@@ -1,0 +1,107 @@
+"""URL normalisation and scope: what counts as the same URL, the same host, the same site."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from archiver.errors import CaptureError
+
+__all__ = ["host_key", "normalize_url", "resolve", "same_site", "site_of"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters left as they are when re-quoting a path or query (RFC 3986 reserved + '%').
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_SPACES = re.compile(r"[\t\n\r]")
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form used for fetching and de-duplicating the queue.
+
+    Lower-cases scheme and host, encodes an internationalised host with IDNA, drops the
+    default port and the fragment, percent-encodes characters that may not appear raw,
+    and gives an empty path as ``/``.  Raises :class:`CaptureError` for what cannot be fetched.
+
+    >>> normalize_url("HTTP://Example.ORG:80/a b#frag")
+    'http://example.org/a%20b'
+    """
+    raw = _SPACES.sub("", url.strip())
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise CaptureError(f"not a valid URL ({exc})", url=url) from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise CaptureError(f"unsupported URL scheme {scheme or '(none)'!r}", url=url)
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise CaptureError("URL has no host", url=url)
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError as exc:
+        raise CaptureError(f"host cannot be encoded ({exc})", url=url) from exc
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if parts.username:
+        raise CaptureError("URLs with credentials are not captured", url=url)
+    path = quote(parts.path or "/", safe=_PATH_SAFE, encoding="utf-8", errors="strict")
+    query = quote(parts.query, safe=_QUERY_SAFE, encoding="utf-8", errors="strict")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def resolve(base: str, ref: str) -> str | None:
+    """Resolve ``ref`` against ``base`` and normalise it; ``None`` for what is not fetchable."""
+    ref = ref.strip()
+    if not ref or ref.startswith(("#", "data:", "javascript:", "mailto:", "tel:", "about:")):
+        return None
+    try:
+        return normalize_url(urljoin(base, ref))
+    except (CaptureError, ValueError):
+        return None
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a URL: ``host:port``."""
+    parts = urlsplit(url)
+    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    return f"{parts.hostname}:{port}"
+
+
+def site_of(url: str) -> str:
+    """An approximation of the registrable domain (``www.karennews.org`` → ``karennews.org``).
+
+    Without a public-suffix list we keep the last two labels, or three where the second-level
+    label is a short generic one under a country code (``bbc.co.uk``, ``abc.net.au``).
+    IP addresses and single-label hosts are their own site.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host) or "." not in host:
+        return host
+    labels = host.split(".")
+    if (
+        len(labels) >= 3
+        and len(labels[-1]) == 2
+        and labels[-2]
+        in {
+            "co",
+            "com",
+            "net",
+            "org",
+            "gov",
+            "edu",
+            "ac",
+            "or",
+            "ne",
+            "go",
+        }
+    ):
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs belong to the same site (see :func:`site_of`)."""
+    return site_of(a) == site_of(b)

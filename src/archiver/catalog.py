@@ -1,0 +1,445 @@
+"""catalog.sqlite: the collection's embedded store (SQLite from the standard library).
+
+It holds the crawl queue and per-URL state (so a killed capture resumes), every record
+written (file, offset, length, digest: the source of the CDXJ index and of de-duplication),
+the pages, the failures, and for each WARC file still open the offset up to which its
+records are known complete.  One connection is shared by the threads of a capture, guarded
+by a lock; WAL mode keeps readers and the writer out of each other's way.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from archiver.errors import CollectionError
+
+__all__ = ["Catalog", "QueueEntry", "StoredRecord"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crawls (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    seeds TEXT NOT NULL,
+    options TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue (
+    crawl_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,          -- page, requisite, frame, feed, sitemap
+    depth INTEGER NOT NULL DEFAULT 0,
+    origin TEXT,                 -- the URL whose redirect chain led here
+    hops INTEGER NOT NULL DEFAULT 0,
+    parent TEXT,
+    state TEXT NOT NULL DEFAULT 'pending',   -- pending, done, failed
+    reason TEXT,
+    status INTEGER,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, url)
+);
+CREATE INDEX IF NOT EXISTS queue_state ON queue (crawl_id, state, seq);
+CREATE TABLE IF NOT EXISTS warc_files (
+    filename TEXT PRIMARY KEY,
+    crawl_id INTEGER,
+    committed_end INTEGER NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS records (
+    record_id TEXT PRIMARY KEY,
+    crawl_id INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    urlkey TEXT NOT NULL,
+    date TEXT NOT NULL,
+    status INTEGER,
+    mime TEXT,
+    payload_digest TEXT,
+    payload_length INTEGER,
+    refers_to TEXT
+);
+CREATE INDEX IF NOT EXISTS records_digest ON records (payload_digest);
+CREATE INDEX IF NOT EXISTS records_key ON records (urlkey, date);
+CREATE TABLE IF NOT EXISTS pages (
+    crawl_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    seed_url TEXT,
+    date TEXT NOT NULL,
+    title TEXT,
+    status INTEGER,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (crawl_id, url)
+);
+CREATE TABLE IF NOT EXISTS failures (
+    crawl_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status INTEGER,
+    date TEXT NOT NULL,
+    PRIMARY KEY (crawl_id, url)
+);
+"""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One URL of a crawl's queue."""
+
+    url: str
+    kind: str
+    depth: int = 0
+    origin: str | None = None
+    hops: int = 0
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record the catalog knows about (one row of ``records``)."""
+
+    record_id: str
+    filename: str
+    offset: int
+    length: int
+    type: str
+    url: str
+    urlkey: str
+    date: str
+    status: int | None
+    mime: str | None
+    payload_digest: str | None
+    payload_length: int | None = None
+    refers_to: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class Catalog:
+    """The SQLite catalog of one collection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise CollectionError(f"catalog cannot be opened: {exc}", path=self.path) from exc
+        self._lock = threading.RLock()
+        self._seq = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._db, self._lock)
+
+    # -- crawls ------------------------------------------------------------------------------
+
+    def unfinished_crawl(self) -> int | None:
+        """The id of the last crawl if it never finished (killed), else ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, finished FROM crawls ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return int(row[0]) if row and row[1] is None else None
+
+    def start_crawl(self, seeds: Sequence[Any], options: dict[str, Any]) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO crawls (started, seeds, options) VALUES (?, ?, ?)",
+                (_now(), json.dumps(list(seeds)), json.dumps(options, default=str)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_crawl(self, crawl_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE crawls SET finished = ? WHERE id = ?", (_now(), crawl_id))
+
+    # -- queue -------------------------------------------------------------------------------
+
+    def _next_seq(self, db: sqlite3.Connection, crawl_id: int) -> int:
+        if not self._seq:
+            row = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM queue WHERE crawl_id = ?", (crawl_id,)
+            ).fetchone()
+            self._seq = int(row[0])
+        self._seq += 1
+        return self._seq
+
+    def enqueue(self, crawl_id: int, entries: Iterable[QueueEntry]) -> int:
+        """Add entries not yet in this crawl's queue; returns how many were new."""
+        with self._tx() as db:
+            return self._enqueue(db, crawl_id, entries)
+
+    def _enqueue(self, db: sqlite3.Connection, crawl_id: int, entries: Iterable[QueueEntry]) -> int:
+        added = 0
+        for e in entries:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO queue"
+                " (crawl_id, url, kind, depth, origin, hops, parent, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    crawl_id,
+                    e.url,
+                    e.kind,
+                    e.depth,
+                    e.origin,
+                    e.hops,
+                    e.parent,
+                    self._next_seq(db, crawl_id),
+                ),
+            )
+            added += cur.rowcount
+        return added
+
+    def pending(self, crawl_id: int, *, exclude: set[str], limit: int) -> list[QueueEntry]:
+        """Pending entries in queue order, skipping URLs in ``exclude`` (in flight)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT url, kind, depth, origin, hops, parent FROM queue"
+                " WHERE crawl_id = ? AND state = 'pending' ORDER BY seq LIMIT ?",
+                (crawl_id, limit + len(exclude)),
+            ).fetchall()
+        out = [QueueEntry(*r) for r in rows if r[0] not in exclude]
+        return out[:limit]
+
+    def queue_entry(self, crawl_id: int, url: str) -> tuple[str, str | None] | None:
+        """(state, origin) of ``url`` in the crawl's queue, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT state, origin FROM queue WHERE crawl_id = ? AND url = ?", (crawl_id, url)
+            ).fetchone()
+        return (str(row[0]), row[1]) if row else None
+
+    def counts(self, crawl_id: int) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT state, COUNT(*) FROM queue WHERE crawl_id = ? GROUP BY state", (crawl_id,)
+            ).fetchall()
+        return {str(s): int(n) for s, n in rows}
+
+    # -- committing work ---------------------------------------------------------------------
+
+    def commit_result(
+        self,
+        crawl_id: int,
+        *,
+        url: str,
+        records: Sequence[StoredRecord] = (),
+        state: str = "done",
+        reason: str | None = None,
+        status: int | None = None,
+        discovered: Iterable[QueueEntry] = (),
+        page: tuple[str, str | None, str, str | None, int | None, str] | None = None,
+        file_end: tuple[str, int] | None = None,
+    ) -> None:
+        """Record, in one transaction, everything one fetched URL produced.
+
+        ``page`` is ``(url, seed_url, date, title, status, record_id)``; ``file_end`` is the
+        WARC file and the offset up to which its records are now complete.
+        """
+        with self._tx() as db:
+            self._add_records(db, crawl_id, records)
+            db.execute(
+                "UPDATE queue SET state = ?, reason = ?, status = ? WHERE crawl_id = ? AND url = ?",
+                (state, reason, status, crawl_id, url),
+            )
+            if state == "failed":
+                db.execute(
+                    "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
+                    (crawl_id, url, reason or "failed", status, _now()),
+                )
+            self._enqueue(db, crawl_id, discovered)
+            if page is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (crawl_id, *page),
+                )
+            if file_end is not None:
+                self._set_file_end(db, *file_end)
+
+    def add_records(
+        self, crawl_id: int, records: Sequence[StoredRecord], file_end: tuple[str, int]
+    ) -> None:
+        """Record written records that finish no queue entry (robots.txt)."""
+        with self._tx() as db:
+            self._add_records(db, crawl_id, records)
+            self._set_file_end(db, *file_end)
+
+    def _add_records(
+        self, db: sqlite3.Connection, crawl_id: int, records: Sequence[StoredRecord]
+    ) -> None:
+        db.executemany(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.record_id,
+                    crawl_id,
+                    r.filename,
+                    r.offset,
+                    r.length,
+                    r.type,
+                    r.url,
+                    r.urlkey,
+                    r.date,
+                    r.status,
+                    r.mime,
+                    r.payload_digest,
+                    r.payload_length,
+                    r.refers_to,
+                )
+                for r in records
+            ],
+        )
+
+    def _set_file_end(self, db: sqlite3.Connection, filename: str, end: int) -> None:
+        db.execute(
+            "INSERT INTO warc_files (filename, committed_end) VALUES (?, ?)"
+            " ON CONFLICT(filename) DO UPDATE SET committed_end ="
+            " MAX(committed_end, excluded.committed_end)",
+            (filename, end),
+        )
+
+    # -- WARC files --------------------------------------------------------------------------
+
+    def file_opened(self, filename: str, crawl_id: int, end: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO warc_files (filename, crawl_id, committed_end)"
+                " VALUES (?, ?, ?)",
+                (filename, crawl_id, end),
+            )
+
+    def file_closed(self, filename: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE warc_files SET closed = 1 WHERE filename = ?", (filename,))
+
+    def committed_end(self, filename: str) -> int | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT committed_end FROM warc_files WHERE filename = ?", (filename,)
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def forget_file(self, filename: str) -> None:
+        """Drop a WARC file that was set aside (its records are no longer in the collection)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE queue SET state = 'pending' WHERE url IN"
+                " (SELECT url FROM records WHERE filename = ?)",
+                (filename,),
+            )
+            db.execute(
+                "DELETE FROM pages WHERE record_id IN (SELECT record_id FROM records"
+                " WHERE filename = ?)",
+                (filename,),
+            )
+            db.execute("DELETE FROM records WHERE filename = ?", (filename,))
+            db.execute("DELETE FROM warc_files WHERE filename = ?", (filename,))
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def find_payload(self, digest: str) -> StoredRecord | None:
+        """The earliest stored response whose payload has ``digest`` (for revisits)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
+                " mime, payload_digest, payload_length, refers_to FROM records"
+                " WHERE payload_digest = ? AND type = 'response' ORDER BY date LIMIT 1",
+                (digest,),
+            ).fetchone()
+        return StoredRecord(*row) if row else None
+
+    def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        # A separate read connection streams rows without holding the writers' lock.
+        db = sqlite3.connect(self.path)
+        try:
+            yield from db.execute(sql)
+        finally:
+            db.close()
+
+    def iter_index_records(self) -> Iterator[StoredRecord]:
+        """Responses and revisits in CDXJ order (urlkey, date), streamed."""
+        for row in self._stream(
+            "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
+            " mime, payload_digest, payload_length, refers_to FROM records"
+            " WHERE type IN ('response', 'revisit', 'resource') ORDER BY urlkey, date"
+        ):
+            yield StoredRecord(*row)
+
+    def iter_pages(self) -> Iterator[tuple[str, str, str | None, int | None]]:
+        """(url, date, title, status) of every page, by date, streamed."""
+        for row in self._stream("SELECT url, date, title, status FROM pages ORDER BY date, url"):
+            yield (str(row[0]), str(row[1]), row[2], row[3])
+
+    def failures(self, crawl_id: int) -> list[tuple[str, str, int | None]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT url, reason, status FROM failures WHERE crawl_id = ? ORDER BY date",
+                (crawl_id,),
+            ).fetchall()
+        return [(str(u), str(r), s) for u, r, s in rows]
+
+    def crawl_stats(self, crawl_id: int) -> dict[str, int]:
+        """Counts of this crawl's records by type, and of its pages."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT type, COUNT(*) FROM records WHERE crawl_id = ? GROUP BY type", (crawl_id,)
+            ).fetchall()
+            pages = self._db.execute(
+                "SELECT COUNT(*) FROM pages WHERE crawl_id = ?", (crawl_id,)
+            ).fetchone()
+        stats = {str(t): int(n) for t, n in rows}
+        stats["pages"] = int(pages[0])
+        return stats
+
+
+class _Transaction:
+    """``with`` block: one IMMEDIATE transaction under the catalog lock."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.db = db
+        self.lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
