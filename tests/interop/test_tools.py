@@ -21,6 +21,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
+from tests.interop import tools
+from tests.interop.rawwarc import chunked, http_response
 from tests.interop.tools import (
     CdxjLine,
     PywbReplay,
@@ -68,21 +70,8 @@ PNG = _png()
 GZIPPED = gzip.compress(CHUNKED_HTML, mtime=0)
 
 
-def _chunked(data: bytes, size: int) -> bytes:
-    out = bytearray()
-    for i in range(0, len(data), size):
-        piece = data[i : i + size]
-        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
-    return bytes(out + b"0\r\n\r\n")
-
-
-def _http(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
-    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-    return head.encode("latin-1") + body
-
-
-CHUNKED_BODY = _chunked(GZIPPED, 40)  # the bytes after the HTTP head, framing included
-CHUNKED_WIRE = _http(
+CHUNKED_BODY = chunked(GZIPPED, 40)  # the bytes after the HTTP head, framing included
+CHUNKED_WIRE = http_response(
     "200 OK",
     [
         ("Content-Type", "text/html; charset=utf-8"),
@@ -91,10 +80,12 @@ CHUNKED_WIRE = _http(
     ],
     CHUNKED_BODY,
 )
-HTML_WIRE = _http(
+HTML_WIRE = http_response(
     "200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(HTML)))], HTML
 )
-PNG_WIRE = _http("200 OK", [("Content-Type", "image/png"), ("Content-Length", str(len(PNG)))], PNG)
+PNG_WIRE = http_response(
+    "200 OK", [("Content-Type", "image/png"), ("Content-Length", str(len(PNG)))], PNG
+)
 REQUEST_WIRE = b"GET /article HTTP/1.1\r\nHost: example.test\r\nUser-Agent: interop-test\r\n\r\n"
 
 
@@ -341,7 +332,9 @@ def test_pywb_add_to_running_server(pywb: PywbReplay, tmp_path: Path) -> None:
     extra = tmp_path / "extra.warc.gz"
     with extra.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True, warc_version="1.1")
-        wire = _http("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")], b"extra")
+        wire = http_response(
+            "200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")], b"extra"
+        )
         writer.write_record(
             writer.create_warc_record(
                 "http://example.test/extra", "response", payload=io.BytesIO(wire), length=len(wire)
@@ -358,10 +351,10 @@ def test_pywb_refuses_foreign_urls(pywb: PywbReplay) -> None:
         pywb.fetch("http://example.test/")
 
 
-def test_pywb_server_stops_on_exit(warcs: Warcs) -> None:
-    with PywbReplay([warcs.site], coll="other") as server:
+def test_pywb_server_stops_on_exit() -> None:
+    with PywbReplay(coll="other") as server:  # an empty collection starts quicker
         port, root = server.port, server.root
-        assert server.get(IMAGE_URL).body == PNG
+        assert server.get(IMAGE_URL).status == 404
         proc = server._proc
         assert proc is not None
     assert proc.poll() is not None
@@ -371,8 +364,25 @@ def test_pywb_server_stops_on_exit(warcs: Warcs) -> None:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
-def test_pywb_start_failure_shows_stderr(warcs: Warcs) -> None:
-    # An absurd start timeout makes the wait give up at once: the error names the server.
-    with pytest.raises(ToolError, match="did not answer"):  # noqa: SIM117
-        with PywbReplay([warcs.site], start_timeout=0.0):
-            pass
+def test_pywb_start_timeout_is_an_error() -> None:
+    # A zero start timeout makes the wait give up at once; the server must still be stopped.
+    replay = PywbReplay(start_timeout=0.0)
+    with pytest.raises(ToolError, match="did not answer"), replay:
+        pass
+    assert replay._proc is None
+    assert replay.root is not None and not replay.root.exists()
+
+
+def test_pywb_early_exit_shows_server_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "wayback"
+    fake.write_text("#!/bin/sh\necho 'boom: cannot start' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    real = tools.console_script
+    monkeypatch.setattr(
+        tools, "console_script", lambda name: fake if name == "wayback" else real(name)
+    )
+    expected = r"(?s)exited with status 3.*boom: cannot start"
+    with pytest.raises(ToolError, match=expected), PywbReplay():
+        pass

@@ -45,6 +45,7 @@ import pytest
 __all__ = [
     "CdxjLine",
     "CheckResult",
+    "IncompleteReplay",
     "PywbReplay",
     "RecordCheck",
     "ReplayResponse",
@@ -65,6 +66,20 @@ PYWB_START_TIMEOUT = 30.0
 
 class ToolError(RuntimeError):
     """A third-party tool could not be run at all (missing, crashed, did not start)."""
+
+
+class IncompleteReplay(ToolError):
+    """pywb closed the connection before sending the body its headers announced.
+
+    It happens on replay of a truncated record (``WARC-Truncated``) that kept the original
+    ``Content-Length`` header: pywb passes that header on in ``id_`` mode but has fewer bytes.
+    """
+
+    def __init__(self, url: str, partial: bytes, expected: int | None) -> None:
+        super().__init__(f"pywb sent {len(partial)} of {expected} announced bytes for {url}")
+        self.url = url
+        self.partial = partial
+        self.expected = expected
 
 
 def console_script(name: str) -> Path:
@@ -385,7 +400,9 @@ class PywbReplay:
     (killed if it does not stop) and the folder removed, whatever happened.
 
     ``add()`` puts more WARC files into the running collection (pywb reads the CDXJ index on
-    every request, so one server can serve a whole test module).
+    every request, so one server can serve a whole test module). ``keep_dir=True`` leaves the
+    folder (``.root``) in place for a post-mortem. pywb monkeypatches the standard library with
+    gevent when it starts, which is why it always runs in a child process here.
     """
 
     def __init__(
@@ -403,7 +420,6 @@ class PywbReplay:
         self.root: Path | None = None
         self.port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}),  # never go through an environment proxy
             _NoRedirect(),
@@ -428,8 +444,7 @@ class PywbReplay:
         self.close()
 
     def _setup(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="pywb-")
-        self.root = Path(self._tmp.name)
+        self.root = Path(tempfile.mkdtemp(prefix="pywb-"))
         self._manager("init", self.coll)
         if self._initial:
             self.add(self._initial)
@@ -500,9 +515,8 @@ class PywbReplay:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
-        if self._tmp is not None and not self.keep_dir:
-            self._tmp.cleanup()
-            self._tmp = None
+        if self.root is not None and not self.keep_dir:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     # ----------------------------------------------------------------- use
 
@@ -570,6 +584,9 @@ class PywbReplay:
         except urllib.error.HTTPError as exc:
             with exc:
                 return ReplayResponse(exc.code, exc.headers, exc.read())
+        except http.client.IncompleteRead as exc:
+            expected = None if exc.expected is None else len(exc.partial) + exc.expected
+            raise IncompleteReplay(full_url, exc.partial, expected) from exc
 
     def cdx(self, url: str, **params: str) -> list[dict[str, str]]:
         """Query the collection's CDX server (``/COLL/cdx?url=...&output=json``)."""
