@@ -97,8 +97,10 @@ def _write(root: Path, name: str, *records: bytes) -> Path:
         ("hex", True),
         ("HEX", True),
         ("base32", True),
-        ("base32-unpadded", False),  # warcio takes a short value for base64
-        ("base32-lower", False),  # base32 is compared case-sensitively
+        # warcio takes a value shorter than its own base32 for base64:
+        pytest.param("base32-unpadded", False, marks=pytest.mark.broken_warcs),
+        # and compares base32 case-sensitively:
+        pytest.param("base32-lower", False, marks=pytest.mark.broken_warcs),
     ],
 )
 def test_warcio_digest_encodings(tmp_path: Path, fmt: DigestFormat, passes: bool) -> None:
@@ -110,7 +112,12 @@ def test_warcio_digest_encodings(tmp_path: Path, fmt: DigestFormat, passes: bool
 
 
 @pytest.mark.parametrize(
-    ("over", "passes"), [("raw", True), ("dechunked", False), ("decoded", False)]
+    ("over", "passes"),
+    [
+        ("raw", True),
+        pytest.param("dechunked", False, marks=pytest.mark.broken_warcs),
+        pytest.param("decoded", False, marks=pytest.mark.broken_warcs),
+    ],
 )
 def test_warcio_payload_digest_of_chunked_body_is_over_raw_bytes(
     tmp_path: Path, over: str, passes: bool
