@@ -177,12 +177,14 @@ class SiteServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._cache: dict[Path, bytes] = {}
+        self._origin: str | None = None
 
     @property
     def origin(self) -> str:
-        if self._server is None:
+        """``http://127.0.0.1:PORT`` (still known after the server stopped)."""
+        if self._origin is None:
             raise RuntimeError("server not started")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return self._origin
 
     @property
     def port(self) -> int:
@@ -232,6 +234,8 @@ class SiteServer:
         server.site = self
         server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._server = server
+        self._origin = f"http://{self.host}:{server.server_address[1]}"
+        self._cache.clear()
         self._thread = threading.Thread(
             target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
         )

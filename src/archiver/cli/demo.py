@@ -1,11 +1,85 @@
-"""`archiver demo` (being written)."""
+"""``archiver demo``: the whole pipeline on the bundled example site, served on 127.0.0.1."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import click
+
+from archiver.capture import CaptureOptions, Seed, capture
+from archiver.cli.capture import format_summary
+from archiver.collection import Collection
+from archiver.testing import SiteServer
+
+_MARKER = ".archiver-demo"
+
+
+def _fresh_output(output: Path) -> None:
+    """Empty ``output`` if an earlier demo made it; refuse to touch anything else."""
+    if output.exists():
+        if not (output / _MARKER).exists():
+            raise click.UsageError(
+                f"{output} exists and was not made by 'archiver demo'; choose another --output"
+            )
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    (output / _MARKER).write_text("made by archiver demo; deleted by the next demo run\n")
+
+
+def _step(title: str) -> None:
+    click.echo("")
+    click.secho(f"== {title}", bold=True)
 
 
 @click.command("demo")
-def demo_command() -> int:
-    """Not implemented yet."""
-    raise click.UsageError("not implemented yet")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for everything the demo makes.",
+)
+def demo_command(output: Path) -> int:
+    """Capture, extract, bag and verify the bundled example news site."""
+    _fresh_output(output)
+    status = 0
+    with SiteServer() as site:
+        click.echo(f"Serving the example news site at {site.url('/')} (127.0.0.1 only)")
+        _step("capture: the site's RSS feed, every article with its images, CSS and scripts")
+        col = Collection.create(
+            output / "collection",
+            name="karen-news-demo",
+            description="Demo capture of the bundled example news site",
+        )
+        options = CaptureOptions(operator="archiver demo", contact="https://example.org/demo")
+        summary = capture(
+            [Seed.feed(site.url("/feed/")), Seed.page(site.url("/"))], col, options=options
+        )
+        click.echo(format_summary(summary))
+        status |= 0 if summary.ok else 1
+        _step("re-capture of the unchanged site: unchanged payloads become small revisits")
+        again = capture(
+            [Seed.feed(site.url("/feed/")), Seed.page(site.url("/"))], col, options=options
+        )
+        growth = again.bytes / summary.bytes if summary.bytes else 0.0
+        click.echo(
+            f"  second capture wrote {again.bytes:,} bytes "
+            f"({growth:.1%} of the first), {again.revisits} revisit records"
+        )
+    _step("the collection")
+    _describe(col)
+    click.echo("")
+    click.secho(f"Done. Everything is in {output.resolve()}", bold=True)
+    return status
+
+
+def _describe(col: Collection) -> None:
+    click.echo(f"  collection:  {col.path.resolve()}")
+    for warc in col.warc_files():
+        click.echo(f"  WARC:        {warc}  ({warc.stat().st_size:,} bytes)")
+    index_lines = sum(1 for _ in col.index_path.open(encoding="utf-8"))
+    page_lines = sum(1 for _ in col.pages_path.open(encoding="utf-8")) - 1
+    click.echo(f"  CDXJ index:  {col.index_path}  ({index_lines} entries)")
+    click.echo(f"  pages:       {col.pages_path}  ({page_lines} pages)")
+    click.echo(f"  catalog:     {col.catalog_path}")
