@@ -149,6 +149,10 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     site: SiteServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (killed captures, fault tests) are expected here: stay quiet.
+        return
+
 
 class SiteServer:
     """Serve ``root`` on 127.0.0.1 (port 0: the OS picks a free one) in a background thread."""

@@ -104,9 +104,8 @@ def test_many_threads_share_one_client(small_site: SiteServer) -> None:
         def work() -> None:
             try:
                 for _ in range(10):
-                    with client.fetch(small_site.url("/a/")) as ex:
-                        with lock:
-                            bodies.append(ex.decoded_body(limit=10**6))
+                    with client.fetch(small_site.url("/a/")) as ex, lock:
+                        bodies.append(ex.decoded_body(limit=10**6))
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
