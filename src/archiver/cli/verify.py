@@ -1,11 +1,69 @@
-"""`archiver verify` (not written yet)."""
+"""``archiver verify BAG ...``: fixity runs with history, JSON and PREMIS output."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
+
+from archiver.bag import load_profile
+from archiver.errors import UsageError
+from archiver.fixity import (
+    default_history_path,
+    format_report,
+    report_to_json,
+    verify,
+    write_premis,
+)
 
 
 @click.command("verify")
-def verify_command() -> int:
-    """Not implemented yet."""
-    raise click.UsageError("archiver verify is not implemented yet")
+@click.argument("bags", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (one per bag).")
+@click.option("--history", type=click.Path(dir_okay=False), help="SQLite history file.")
+@click.option("--no-history", is_flag=True, help="Do not record this run.")
+@click.option("--premis", type=click.Path(dir_okay=False), help="Write PREMIS 3 events here.")
+@click.option("--fast", is_flag=True, help="Completeness and Payload-Oxum only; no digests.")
+@click.option(
+    "--profile",
+    metavar="FILE|archiver",
+    help="Also validate against a BagIt profile ('archiver' = the shipped one).",
+)
+@click.option("--no-warc", is_flag=True, help="Do not check WARC record digests.")
+@click.option("--workers", type=click.IntRange(min=1), help="Hashing threads (default: cores).")
+def verify_command(
+    bags: tuple[str, ...],
+    as_json: bool,
+    history: str | None,
+    no_history: bool,
+    premis: str | None,
+    fast: bool,
+    profile: str | None,
+    no_warc: bool,
+    workers: int | None,
+) -> int:
+    """Verify each BAG (folder, .tar, .tar.gz or .zip).  Exit 0 all good, 1 any failure."""
+    if premis and len(bags) > 1:
+        raise UsageError("--premis takes one bag at a time")
+    if history and no_history:
+        raise UsageError("--history and --no-history contradict each other")
+    db: Path | None = None if no_history else Path(history) if history else default_history_path()
+    loaded: dict[str, Any] | None = None
+    if profile:
+        loaded = load_profile(None if profile == "archiver" else profile)
+    status = 0
+    for bag in bags:
+        report = verify(
+            bag, fast=fast, history=db, profile=loaded, check_warcs=not no_warc, workers=workers
+        )
+        if premis:
+            write_premis(report, premis)
+        if as_json:
+            click.echo(json.dumps(report_to_json(report), ensure_ascii=False))
+        else:
+            click.echo(format_report(report))
+        if not report.ok:
+            status = 1
+    return status

@@ -1,0 +1,265 @@
+"""Building a BagIt 1.0 bag from a collection without touching the collection.
+
+The bag is assembled in a staging folder beside the target (``.NAME.partial-XXXX``) and renamed
+into place only when every file, manifest and tag manifest is written, so a crash leaves no half
+bag under the final name.  Each payload file is read once: copied and hashed for every algorithm
+in the same pass, files spread over a pool largest first so big and small files balance.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from archiver._version import __version__
+from archiver.bag.profile import PROFILE_IDENTIFIER
+from archiver.bag.serialize import SerializeFormat, serialize_bag
+from archiver.bag.tagfiles import format_bag_info, format_manifest
+from archiver.collection import Collection
+from archiver.errors import BagError, BagExistsError, UsageError
+from archiver.fsutil import atomic_write, fsync_dir
+from archiver.hashing import FileDigests, copy_and_hash, hash_file, normalize_algorithm
+from archiver.hashing import run_largest_first as _run
+
+__all__ = ["DEFAULT_ALGORITHMS", "BagSummary", "make_bag"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ALGORITHMS = ("sha512", "sha256")
+BAGIT_VERSION = "1.0"
+SOFTWARE_AGENT = f"archiver {__version__} <https://pypi.org/project/archiver/>"
+LinkMode = Literal["copy", "hardlink"]
+
+# bag-info labels the bag computes itself; callers may not set them
+_COMPUTED = {"payload-oxum", "bagging-date", "bag-software-agent", "bagit-profile-identifier"}
+_CONTACT_ORDER = (
+    "Source-Organization",
+    "Organization-Address",
+    "Contact-Name",
+    "Contact-Phone",
+    "Contact-Email",
+)
+
+
+@dataclass(frozen=True)
+class BagSummary:
+    """What :func:`make_bag` wrote: the bag folder (or serialised file) and its payload."""
+
+    path: Path
+    payload_files: int
+    payload_bytes: int
+    algorithms: tuple[str, ...]
+    seconds: float
+    serialized: bool = False
+
+    @property
+    def payload_oxum(self) -> str:
+        return f"{self.payload_bytes}.{self.payload_files}"
+
+
+def _as_collection(collection: Collection | str | os.PathLike[str]) -> Collection:
+    if isinstance(collection, Collection):
+        return collection
+    return Collection.open(collection)
+
+
+def _payload_files(root: Path) -> list[tuple[str, int]]:
+    """Every file of the collection as ``(posix relative path, size)``; refuses links."""
+    found: list[tuple[str, int]] = []
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        for name in dirs:
+            if (base / name).is_symlink():
+                raise BagError(
+                    "the collection holds a symbolic link; bag refused", path=base / name
+                )
+        for name in files:
+            full = base / name
+            rel = full.relative_to(root).as_posix()
+            if rel == ".lock":
+                continue
+            if full.is_symlink() or not full.is_file():
+                raise BagError(
+                    "the collection holds a link or special file; bag refused", path=full
+                )
+            found.append((rel, full.stat().st_size))
+    return sorted(found)
+
+
+def _info_fields(
+    collection: Collection, info: Mapping[str, str | Sequence[str]], oxum: str
+) -> list[tuple[str, str]]:
+    given: list[tuple[str, str]] = []
+    for label, value in info.items():
+        if label.lower() in _COMPUTED:
+            raise UsageError(f"bag-info field {label!r} is computed by archiver and cannot be set")
+        values = [value] if isinstance(value, str) else list(value)
+        given.extend((label, v) for v in values)
+    fields: list[tuple[str, str]] = []
+    lowered = {label.lower() for label, _ in given}
+    for label in _CONTACT_ORDER:
+        fields.extend((lbl, v) for lbl, v in given if lbl.lower() == label.lower())
+    if "external-identifier" not in lowered:
+        fields.append(("External-Identifier", collection.name))
+    description = str(collection.metadata.get("description") or "")
+    if "external-description" not in lowered and description:
+        fields.append(("External-Description", description))
+    contact = {label.lower() for label in _CONTACT_ORDER}
+    fields.extend((lbl, v) for lbl, v in given if lbl.lower() not in contact)
+    fields += [
+        ("Bagging-Date", date.today().isoformat()),
+        ("Payload-Oxum", oxum),
+        ("Bag-Software-Agent", SOFTWARE_AGENT),
+        ("BagIt-Profile-Identifier", PROFILE_IDENTIFIER),
+    ]
+    return fields
+
+
+def make_bag(
+    collection: Collection | str | os.PathLike[str],
+    bag_dir: str | os.PathLike[str],
+    *,
+    info: Mapping[str, str | Sequence[str]] | None = None,
+    algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
+    link: LinkMode = "copy",
+    serialize: SerializeFormat | None = None,
+    workers: int | None = None,
+    fsync: bool = True,
+) -> BagSummary:
+    """Package ``collection`` as a BagIt 1.0 bag at ``bag_dir``; the source is never changed.
+
+    The payload is ``data/<collection folder name>/``.  ``info`` adds bag-info.txt fields
+    (Source-Organization, Contact-Name, Contact-Email, …); External-Identifier and
+    External-Description come from collection.json.  ``link="hardlink"`` hard-links the closed
+    WARC files (immutable once written) and copies everything else, which can change in place.
+    With ``serialize`` the bag is written as one archive ``bag_dir`` + ``.tar``/``.tar.gz``/
+    ``.zip`` instead of a folder.
+
+    Raises :class:`~archiver.errors.CollectionLockedError` while a capture writes the
+    collection, :class:`~archiver.errors.BagError` if it holds unfinished ``*.warc.gz.open``
+    files, and :class:`~archiver.errors.BagExistsError` if the target exists.
+
+    >>> make_bag("karen-news", "karen-news-bag", info={"Source-Organization": "Karen News"})
+    ... # doctest: +SKIP
+    """
+    started = time.monotonic()
+    col = _as_collection(collection)
+    algos = tuple(dict.fromkeys(normalize_algorithm(a) for a in algorithms))
+    if not algos:
+        raise UsageError("make_bag needs at least one digest algorithm")
+    if link not in ("copy", "hardlink"):
+        raise UsageError(f"link must be 'copy' or 'hardlink', not {link!r}")
+    target = Path(bag_dir)
+    final = target.with_name(target.name + "." + serialize) if serialize else target
+    if final.exists() or final.is_symlink():
+        raise BagExistsError("a file or folder already exists where the bag would go", path=final)
+    source = col.path.resolve()
+    parent = final.parent.resolve()
+    if parent == source or source in parent.parents:
+        raise UsageError(f"the bag cannot be written inside the collection it packages ({source})")
+    parent.mkdir(parents=True, exist_ok=True)
+
+    staging = parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        with col.write_lock():
+            unfinished = col.open_warc_files()
+            if unfinished:
+                raise BagError(
+                    f"the collection has unfinished WARC files ({unfinished[0].name}); "
+                    "finish or recover the capture first",
+                    path=col.path,
+                )
+            files, size = _copy_payload(col, source, staging, algos, link, workers, fsync)
+        _write_tag_files(col, staging, files, algos, info or {}, size, fsync)
+        if serialize:
+            serialize_bag(staging, serialize, output=final, top_folder=target.name)
+            shutil.rmtree(staging)
+        else:
+            os.rename(staging, final)
+            fsync_dir(parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    seconds = time.monotonic() - started
+    log.info("bagged %s into %s: %d files, %d bytes", col.path, final, len(files[algos[0]]), size)
+    return BagSummary(final, len(files[algos[0]]), size, algos, seconds, bool(serialize))
+
+
+def _copy_payload(
+    col: Collection,
+    source: Path,
+    staging: Path,
+    algos: tuple[str, ...],
+    link: LinkMode,
+    workers: int | None,
+    fsync: bool,
+) -> tuple[dict[str, dict[str, str]], int]:
+    payload = _payload_files(source)
+    data_root = staging / "data" / source.name
+    folders = {data_root} | {(data_root / rel).parent for rel, _ in payload}
+    for folder in sorted(folders):
+        folder.mkdir(parents=True, exist_ok=True)
+    for here, dirs, _ in os.walk(source):  # keep empty folders: the layout is the collection's
+        for name in dirs:
+            (data_root / Path(here).relative_to(source) / name).mkdir(parents=True, exist_ok=True)
+
+    def work(rel: str) -> tuple[str, FileDigests]:
+        src, dst = source / rel, data_root / rel
+        if link == "hardlink" and rel.startswith("archive/") and rel.endswith(".warc.gz"):
+            os.link(src, dst)
+            result = hash_file(dst, algos)
+            if result.error:
+                raise BagError(result.error, path=src)
+            return rel, result
+        return rel, copy_and_hash(src, dst, algos, fsync=fsync)
+
+    digests: dict[str, dict[str, str]] = {a: {} for a in algos}
+    total = 0
+    prefix = f"data/{source.name}/"
+    for rel, result in _run(work, [(size, rel) for rel, size in payload], workers=workers):
+        total += result.size
+        for algo in algos:
+            digests[algo][prefix + rel] = result.hexdigests[algo]
+    if fsync:
+        for folder in sorted(folders, key=lambda p: -len(p.parts)):
+            fsync_dir(folder)
+    return digests, total
+
+
+def _write_tag_files(
+    col: Collection,
+    staging: Path,
+    digests: dict[str, dict[str, str]],
+    algos: tuple[str, ...],
+    info: Mapping[str, str | Sequence[str]],
+    size: int,
+    fsync: bool,
+) -> None:
+    count = len(digests[algos[0]])
+    written: list[str] = []
+
+    def write(name: str, text: str) -> None:
+        with atomic_write(staging / name) as fh:
+            fh.write(text)
+        written.append(name)
+
+    write("bagit.txt", f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n")
+    write("bag-info.txt", format_bag_info(_info_fields(col, info, f"{size}.{count}")))
+    for algo in algos:
+        write(f"manifest-{algo}.txt", format_manifest(digests[algo]))
+    tag_digests = {name: hash_file(staging / name, algos).hexdigests for name in written}
+    for algo in algos:
+        text = format_manifest({name: d[algo] for name, d in tag_digests.items()})
+        with atomic_write(staging / f"tagmanifest-{algo}.txt") as fh:
+            fh.write(text)
+    if fsync:
+        fsync_dir(staging)

@@ -1,0 +1,529 @@
+"""The RFC 8493 checks of one bag folder, collecting every problem.
+
+:func:`inspect_bag` reads the tag files, walks the payload, hashes every file once for all the
+bag's algorithms (in parallel, largest first) while the WARC checker reads each WARC's records
+from the same bytes, and compares.  It never writes inside the bag.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver.bag.tagfiles import (
+    BagDeclaration,
+    ManifestEntry,
+    TagIssue,
+    manifest_algorithm,
+    parse_bag_info,
+    parse_bagit_txt,
+    parse_fetch,
+    parse_manifest,
+    read_tag_text,
+    unsafe_reason,
+)
+from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
+from archiver.hashing import (
+    FileDigests,
+    PoolKind,
+    hash_file,
+    normalize_algorithm,
+    run_largest_first,
+)
+from archiver.warc.check import RecordCheck, WarcCheck, WarcChecker, is_warc_name
+
+__all__ = ["Inspection", "inspect_bag"]
+
+log = logging.getLogger(__name__)
+
+SYSTEM_FILES = {
+    ".ds_store",
+    "thumbs.db",
+    "desktop.ini",
+    "ehthumbs.db",
+    ".spotlight-v100",
+    ".trashes",
+}
+# preferred algorithm for history and "moved" detection, strongest first
+_STRENGTH = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
+
+
+@dataclass
+class Inspection:
+    """What :func:`inspect_bag` found (mutable while it runs; the report is the frozen form)."""
+
+    declaration: BagDeclaration | None = None
+    problems: list[Problem] = field(default_factory=list)
+    files: list[FileCheck] = field(default_factory=list)
+    algorithms: tuple[str, ...] = ()
+    payload_files: int = 0
+    payload_bytes: int = 0
+    warc_files: int = 0
+    warc_records: int = 0
+    damaged_records: list[RecordCheck] = field(default_factory=list)
+    #: payload path -> hex digest in the history algorithm (for change detection)
+    current: dict[str, str | None] = field(default_factory=dict)
+    history_algorithm: str | None = None
+
+    def add(self, severity: Severity, code: str, message: str, **context: object) -> None:
+        self.problems.append(Problem(severity, code, message, **context))  # type: ignore[arg-type]
+
+    def add_issue(self, issue: TagIssue) -> None:
+        where = issue.path if issue.line is None else f"{issue.path} line {issue.line}"
+        self.add(issue.severity, issue.code, f"{where}: {issue.message}", path=issue.path)
+
+
+def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
+    payload: dict[str, int] = {}
+    data = root / "data"
+    if not data.is_dir() or data.is_symlink():
+        found.add("error", "payload-missing", "the bag has no data/ folder", path="data")
+        return payload
+    for folder, dirs, files in os.walk(data):
+        base = Path(folder)
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                rel = (base / name).relative_to(root).as_posix()
+                found.add(
+                    "error", "symlink", "a symbolic link in the payload (not followed)", path=rel
+                )
+                dirs.remove(name)
+        for name in files:
+            full = base / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink() or not full.is_file():
+                found.add(
+                    "error", "symlink", "a link or special file in the payload (not read)", path=rel
+                )
+                continue
+            payload[rel] = full.stat().st_size
+            if name.lower() in SYSTEM_FILES or name.startswith("._"):
+                found.add("warning", "system-file", f"an operating-system file ({name})", path=rel)
+    _collisions(sorted(payload), found, "on disk")
+    return payload
+
+
+def _collisions(paths: list[str], found: Inspection, where: str) -> None:
+    by_case: dict[str, list[str]] = defaultdict(list)
+    by_norm: dict[str, list[str]] = defaultdict(list)
+    for p in paths:
+        by_case[unicodedata.normalize("NFC", p).casefold()].append(p)
+        by_norm[unicodedata.normalize("NFC", p)].append(p)
+    for group in by_norm.values():
+        if len(set(group)) > 1:
+            found.add(
+                "warning",
+                "normalization-collision",
+                f"names {where} differ only in Unicode normalisation: {sorted(set(group))}",
+                path=group[0],
+            )
+    for group in by_case.values():
+        distinct = {unicodedata.normalize("NFC", g) for g in group}
+        if len(distinct) > 1:
+            found.add(
+                "warning",
+                "case-collision",
+                f"names {where} differ only in letter case: {sorted(distinct)}",
+                path=group[0],
+            )
+
+
+def _read_tag(root: Path, name: str, encoding: str, found: Inspection) -> str | None:
+    try:
+        data = (root / name).read_bytes()
+    except OSError as exc:
+        found.add("error", "tag-file-unreadable", f"cannot read: {exc}", path=name)
+        return None
+    text, issues = read_tag_text(data, encoding, name)
+    for issue in issues:
+        found.add_issue(issue)
+    return text
+
+
+def inspect_bag(
+    root: Path,
+    *,
+    fast: bool = False,
+    check_warcs: bool = True,
+    workers: int | None = None,
+    pool: PoolKind = "thread",
+    progress: Callable[[int], None] | None = None,
+) -> Inspection:
+    """Run every check on the bag folder ``root``; see :func:`archiver.fixity.verify`."""
+    found = Inspection()
+    bagit = root / "bagit.txt"
+    if not bagit.is_file():
+        found.add("error", "bagit-txt-missing", "the bag has no bagit.txt", path="bagit.txt")
+    else:
+        declaration, issues = parse_bagit_txt(bagit.read_bytes())
+        found.declaration = declaration
+        for issue in issues:
+            found.add_issue(issue)
+    encoding = found.declaration.encoding if found.declaration else "utf-8"
+    strict = found.declaration is not None and found.declaration.version >= (1, 0)
+
+    payload = _walk_payload(root, found)
+    found.payload_files = len(payload)
+    found.payload_bytes = sum(payload.values())
+    nfc_payload = {unicodedata.normalize("NFC", p): p for p in payload}
+
+    # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
+    if (root / "bag-info.txt").is_file():
+        text = _read_tag(root, "bag-info.txt", encoding, found)
+        fields, issues = parse_bag_info(text or "")
+        for issue in issues:
+            found.add_issue(issue)
+        oxums = [v for k, v in fields if k.lower() == "payload-oxum"]
+        if oxums:
+            _check_oxum(oxums[0], found)
+
+    # -- fetch.txt ---------------------------------------------------------------------------------
+    fetch_paths: set[str] = set()
+    if (root / "fetch.txt").is_file():
+        text = _read_tag(root, "fetch.txt", encoding, found)
+        fetch_entries, issues = parse_fetch(text or "")
+        for issue in issues:
+            found.add_issue(issue)
+        for entry in fetch_entries:
+            reason = unsafe_reason(entry.path)
+            if reason or not entry.path.startswith("data/"):
+                found.add(
+                    "error",
+                    "fetch-unsafe-path",
+                    f"fetch.txt line {entry.line}: path {entry.path!r} "
+                    f"{reason or 'is outside the payload folder data/'}; refused",
+                    path="fetch.txt",
+                )
+                continue
+            fetch_paths.add(entry.path)
+
+    # -- manifests ---------------------------------------------------------------------------------
+    payload_manifests: dict[str, list[ManifestEntry]] = {}
+    tag_manifests: dict[str, list[ManifestEntry]] = {}
+    for item in sorted(root.iterdir()):
+        kind = manifest_algorithm(item.name)
+        if kind is None or not item.is_file():
+            continue
+        is_tag, algo_name = kind
+        text = _read_tag(root, item.name, encoding, found)
+        entries, issues = parse_manifest(text or "", item.name)
+        for issue in issues:
+            found.add_issue(issue)
+        try:
+            algo = normalize_algorithm(algo_name)
+        except ValueError:
+            found.add(
+                "warning" if is_tag else "error",
+                "unsupported-algorithm",
+                f"{item.name}: algorithm {algo_name!r} is unknown here; "
+                "its digests cannot be checked",
+                path=item.name,
+            )
+            algo = algo_name
+        (tag_manifests if is_tag else payload_manifests)[algo] = entries
+    if not payload_manifests:
+        found.add("error", "manifest-missing", "the bag has no payload manifest (manifest-*.txt)")
+
+    expected: dict[str, dict[str, str]] = {}  # algorithm -> disk path -> digest
+    for algo, entries in payload_manifests.items():
+        expected[algo] = _resolve_entries(
+            algo, entries, payload, nfc_payload, fetch_paths, strict, found, tag=False
+        )
+        for path in sorted(set(payload) - set(expected[algo])):
+            found.add(
+                "error",
+                "file-unlisted",
+                f"payload file is not listed in manifest-{algo}.txt",
+                path=path,
+                algorithm=algo,
+            )
+    tag_expected: dict[str, dict[str, str]] = {}
+    for algo, entries in tag_manifests.items():
+        tag_expected[algo] = _resolve_entries(
+            algo, entries, {}, {}, set(), strict, found, tag=True, root=root
+        )
+
+    supported = tuple(a for a in payload_manifests if a in _hashable())
+    found.algorithms = tuple(sorted(supported, key=_rank))
+    found.history_algorithm = found.algorithms[0] if found.algorithms else None
+    if fast:
+        for algo in found.algorithms:
+            for path, digest in sorted(expected[algo].items()):
+                outcome = "present" if path in payload else "missing"
+                found.files.append(FileCheck(path, algo, digest, None, outcome))  # type: ignore[arg-type]
+        found.current = dict.fromkeys(payload)
+        return found
+
+    _hash_and_compare(
+        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress
+    )
+    return found
+
+
+def _hashable() -> set[str]:
+    import hashlib
+
+    return set(hashlib.algorithms_available)
+
+
+def _rank(algo: str) -> int:
+    return _STRENGTH.index(algo) if algo in _STRENGTH else len(_STRENGTH)
+
+
+def _check_oxum(value: str, found: Inspection) -> None:
+    octets, _, count = value.partition(".")
+    if not (octets.isdigit() and count.isdigit()):
+        found.add(
+            "error",
+            "oxum-invalid",
+            f"Payload-Oxum {value!r} is not OCTETS.COUNT",
+            path="bag-info.txt",
+        )
+        return
+    actual = f"{found.payload_bytes}.{found.payload_files}"
+    if (int(octets), int(count)) != (found.payload_bytes, found.payload_files):
+        found.add(
+            "error",
+            "oxum-mismatch",
+            "Payload-Oxum does not match the payload (bytes.files)",
+            path="bag-info.txt",
+            expected=value,
+            actual=actual,
+        )
+
+
+def _resolve_entries(
+    algo: str,
+    entries: list[ManifestEntry],
+    payload: dict[str, int],
+    nfc_payload: dict[str, str],
+    fetch_paths: set[str],
+    strict: bool,
+    found: Inspection,
+    *,
+    tag: bool,
+    root: Path | None = None,
+) -> dict[str, str]:
+    """Map manifest entries to files, reporting unsafe, duplicate and missing entries."""
+    name = f"{'tag' if tag else ''}manifest-{algo}.txt"
+    resolved: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for entry in entries:
+        reason = unsafe_reason(entry.path)
+        if reason:
+            found.add(
+                "error",
+                "unsafe-path",
+                f"{name} line {entry.line}: path {entry.raw_path!r} {reason}; not opened",
+                path=name,
+            )
+            continue
+        if not tag and not entry.path.startswith("data/"):
+            found.add(
+                "error",
+                "path-outside-payload",
+                f"{name} line {entry.line}: {entry.path!r} is not inside data/",
+                path=name,
+            )
+            continue
+        if entry.path in seen:
+            if seen[entry.path] != entry.digest:
+                found.add(
+                    "error",
+                    "duplicate-entry-conflict",
+                    f"{name} lists the path twice with different digests",
+                    path=entry.path,
+                    algorithm=algo,
+                    expected=seen[entry.path],
+                    actual=entry.digest,
+                )
+            else:
+                found.add(
+                    "error" if strict else "warning",
+                    "duplicate-entry",
+                    f"{name} lists the path twice (same digest)",
+                    path=entry.path,
+                    algorithm=algo,
+                )
+            continue
+        seen[entry.path] = entry.digest
+        if tag:
+            assert root is not None
+            target = root / entry.path
+            if not target.is_file() or target.is_symlink():
+                found.add(
+                    "error",
+                    "tag-file-missing",
+                    f"{name} lists a tag file that is missing",
+                    path=entry.path,
+                    algorithm=algo,
+                )
+                continue
+            resolved[entry.path] = entry.digest
+            continue
+        disk = entry.path
+        if disk not in payload:
+            nfc = nfc_payload.get(unicodedata.normalize("NFC", disk))
+            if nfc is not None:
+                found.add(
+                    "warning",
+                    "normalization-mismatch",
+                    f"{name} names {entry.path!r}, which matches the file {nfc!r} only after "
+                    "Unicode normalisation",
+                    path=nfc,
+                )
+                disk = nfc
+            else:
+                note = (
+                    " (listed in fetch.txt, not yet fetched)" if entry.path in fetch_paths else ""
+                )
+                found.add(
+                    "error",
+                    "file-missing",
+                    f"{name} lists a file that is not in the bag{note}",
+                    path=entry.path,
+                    algorithm=algo,
+                    expected=entry.digest,
+                )
+                found.files.append(FileCheck(entry.path, algo, entry.digest, None, "missing"))
+                continue
+        if disk in resolved and resolved[disk] != entry.digest:
+            found.add(
+                "error",
+                "duplicate-entry-conflict",
+                f"{name} lists the file under two spellings with different digests",
+                path=disk,
+                algorithm=algo,
+            )
+            continue
+        resolved[disk] = entry.digest
+    if not tag:
+        _collisions(sorted(seen), found, f"in {name}")
+    return resolved
+
+
+def _hash_and_compare(
+    root: Path,
+    payload: dict[str, int],
+    expected: dict[str, dict[str, str]],
+    tag_expected: dict[str, dict[str, str]],
+    check_warcs: bool,
+    workers: int | None,
+    pool: PoolKind,
+    found: Inspection,
+    progress: Callable[[int], None] | None,
+) -> None:
+    payload_algos = found.algorithms
+    jobs: dict[str, set[str]] = {p: set(payload_algos) for p in payload}
+    for algo, files in tag_expected.items():
+        if algo in _hashable():
+            for path in files:
+                jobs.setdefault(path, set()).add(algo)
+
+    def work(rel: str) -> tuple[str, FileDigests, WarcCheck | None]:
+        checker = WarcChecker(rel) if check_warcs and rel in payload and is_warc_name(rel) else None
+        result = hash_file(
+            root / rel, sorted(jobs[rel]), consumer=checker.feed if checker else None
+        )
+        if progress is not None:
+            progress(result.size)
+        return rel, result, checker.result() if checker else None
+
+    sizes = [(payload.get(rel, 0), rel) for rel in jobs]
+    results: dict[str, FileDigests] = {}
+    warcs: list[WarcCheck] = []
+    # threads: the WARC checker's state lives in the calling process
+    for rel, result, warc in run_largest_first(
+        work, sizes, workers=workers, pool="thread" if check_warcs else pool
+    ):
+        results[rel] = result
+        if warc is not None:
+            warcs.append(warc)
+
+    for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
+        real = algo.removeprefix("tag:")
+        if real not in _hashable():
+            continue
+        for path, digest in sorted(table.items()):
+            got = results.get(path)
+            if got is None:
+                continue
+            if got.error:
+                found.add("error", "file-unreadable", got.error, path=path, algorithm=real)
+                found.files.append(FileCheck(path, real, digest, None, "unreadable"))
+                continue
+            actual = got.hexdigests[real]
+            if actual == digest.lower():
+                found.files.append(FileCheck(path, real, digest, actual, "ok"))
+            else:
+                found.add(
+                    "error",
+                    "digest-mismatch",
+                    "the file's digest does not match its manifest",
+                    path=path,
+                    algorithm=real,
+                    expected=digest,
+                    actual=actual,
+                )
+                found.files.append(FileCheck(path, real, digest, actual, "mismatch"))
+    for algo in payload_algos:
+        for path in sorted(set(payload) - set(expected.get(algo, {}))):
+            got = results.get(path)
+            value = got.hexdigests.get(algo) if got and not got.error else None
+            found.files.append(FileCheck(path, algo, None, value, "unlisted"))
+    if found.history_algorithm:
+        for path in payload:
+            got = results.get(path)
+            found.current[path] = (
+                got.hexdigests.get(found.history_algorithm) if got and not got.error else None
+            )
+    for warc in sorted(warcs, key=lambda w: w.file):
+        _warc_problems(warc, found)
+
+
+def _warc_problems(warc: WarcCheck, found: Inspection) -> None:
+    found.warc_files += 1
+    found.warc_records += len(warc.records)
+    for error in warc.errors:
+        found.add("error", "warc-file-damaged", error, path=warc.file)
+    for record in warc.records:
+        if record.ok:
+            for label, digest in (("block", record.block), ("payload", record.payload)):
+                if digest.outcome == "unsupported":
+                    found.add(
+                        "warning",
+                        "warc-digest-unsupported",
+                        f"WARC-{label.title()}-Digest {digest.header!r} cannot be checked",
+                        path=warc.file,
+                        record=RecordRef.of(record),
+                    )
+            continue
+        found.damaged_records.append(record)
+        ref = RecordRef.of(record)
+        for label, digest in (("block", record.block), ("payload", record.payload)):
+            if digest.outcome == "mismatch":
+                found.add(
+                    "error",
+                    f"warc-{label}-digest",
+                    f"the record's WARC-{label.title()}-Digest no longer matches",
+                    path=warc.file,
+                    algorithm=digest.algorithm,
+                    expected=digest.expected,
+                    actual=digest.actual,
+                    record=ref,
+                )
+        for error in record.errors:
+            found.add("error", "warc-record-damaged", error, path=warc.file, record=ref)
+        if record.block.outcome == "unreadable" and not record.errors:
+            found.add(
+                "error",
+                "warc-record-damaged",
+                "the record could not be read to its end",
+                path=warc.file,
+                record=ref,
+            )

@@ -1,0 +1,112 @@
+"""``verify``: one fixity run of a bag folder or serialised bag."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from archiver._version import __version__
+from archiver.bag.profile import check_profile, load_profile
+from archiver.bag.serialize import opened_bag, serialization_of
+from archiver.errors import FixityError
+from archiver.fixity.history import record_run
+from archiver.fixity.inspect import inspect_bag
+from archiver.fixity.report import FixityReport, Problem
+from archiver.hashing import PoolKind
+
+__all__ = ["verify"]
+
+log = logging.getLogger(__name__)
+
+TOOL = f"archiver {__version__}"
+
+
+def verify(
+    bag: str | os.PathLike[str],
+    *,
+    fast: bool = False,
+    history: str | os.PathLike[str] | None = None,
+    profile: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    check_warcs: bool = True,
+    workers: int | None = None,
+    pool: PoolKind = "thread",
+    progress: Callable[[int], None] | None = None,
+) -> FixityReport:
+    """Verify a bag (folder, or .tar/.tar.gz/.zip) and return a report of every problem.
+
+    Checks every RFC 8493 rule for a complete and valid bag and, inside the payload, every WARC
+    record's block and payload digest.  ``fast=True`` checks completeness and Payload-Oxum only
+    (no digests; the report says so).  ``history`` is a SQLite file where the run is stored and
+    compared with the previous run of the same bag (None: not recorded).  ``profile`` is a
+    BagIt profile (path or mapping) to validate against as well.  Nothing is written inside the
+    bag; a serialised bag is unpacked safely into a temporary folder.
+
+    Raises :class:`~archiver.errors.UnsafePathError` for a serialised bag with unsafe entries,
+    :class:`~archiver.errors.BagError` if ``bag`` does not exist or cannot be opened.
+    """
+    source = Path(bag)
+    if not source.exists():
+        raise FixityError("no such bag", path=source)
+    started = datetime.now(timezone.utc)
+    fmt = serialization_of(source) if source.is_file() else None
+    loaded = load_profile(profile) if profile is not None else None
+    with opened_bag(source) as root:
+        found = inspect_bag(
+            root, fast=fast, check_warcs=check_warcs, workers=workers, pool=pool, progress=progress
+        )
+        if loaded is not None:
+            for message in check_profile(root, loaded, serialization=fmt):
+                found.add("error", "profile", message)
+    finished = datetime.now(timezone.utc)
+    problems = tuple(found.problems)
+    errors = sum(p.severity == "error" for p in problems)
+    run_id = previous_id = None
+    changes: tuple[Any, ...] = ()
+    key = str(source.resolve())
+    if history is not None:
+        run_id, previous_id, change_list = record_run(
+            history,
+            bag=key,
+            started=started,
+            finished=finished,
+            tool=TOOL,
+            fast=fast,
+            ok=errors == 0,
+            errors=errors,
+            warnings=len(problems) - errors,
+            files=found.files,
+            current=found.current,
+            algorithm=found.history_algorithm,
+        )
+        changes = tuple(change_list)
+    profile_name = None
+    if loaded is not None:
+        profile_name = str(loaded["BagIt-Profile-Info"]["BagIt-Profile-Identifier"])
+    return FixityReport(
+        bag=str(source),
+        started=started,
+        finished=finished,
+        tool=TOOL,
+        fast=fast,
+        bagit_version=found.declaration.version_text if found.declaration else None,
+        algorithms=found.algorithms,
+        payload_files=found.payload_files,
+        payload_bytes=found.payload_bytes,
+        problems=_ordered(problems),
+        files=tuple(found.files),
+        warc_files=found.warc_files,
+        warc_records=found.warc_records,
+        damaged_records=tuple(found.damaged_records),
+        changes=changes,
+        run_id=run_id,
+        previous_run_id=previous_id,
+        profile=profile_name,
+    )
+
+
+def _ordered(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.severity != "error", p.path or "", p.code)))
