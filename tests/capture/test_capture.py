@@ -81,7 +81,7 @@ def test_indexes_are_sorted_cdxj_and_wacz_pages(small_site: SiteServer, tmp_path
     lines = col.index_path.read_text().splitlines()
     assert lines == sorted(lines) and len(lines) == 8
     for line in lines:
-        key, ts, data = line.split(" ", 2)
+        _key, ts, data = line.split(" ", 2)
         assert len(ts) == 14 and ts.isdigit()
         fields = json.loads(data)
         assert {"url", "mime", "status", "digest", "length", "offset", "filename"} <= set(fields)

@@ -72,7 +72,7 @@ def test_sigkill_mid_run_then_rerun_stores_every_page_once(
         proc.wait()
     assert Collection.open(col_path).open_warc_files(), "kill should leave an open WARC behind"
     proc = _run_capture(col_path, url_file)
-    out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()
     col = Collection.open(col_path)
     assert not col.open_warc_files()
