@@ -166,6 +166,7 @@ class SiteServer:
         gzip: bool = False,
         record: bool = False,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.root = Path(root) if root is not None else example_site()
         if not self.root.is_dir():
@@ -175,6 +176,7 @@ class SiteServer:
         self.gzip = gzip
         self.record = record
         self.host = host
+        self.requested_port = port
         self.routes: dict[str, Callable[[Handler], None]] = {}
         self.sent: list[SentResponse] = []
         self.stats = _Stats()
@@ -234,7 +236,7 @@ class SiteServer:
             return list(self.stats.requests)
 
     def start(self) -> SiteServer:
-        server = _Server((self.host, 0), Handler)
+        server = _Server((self.host, self.requested_port), Handler)
         server.site = self
         server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._server = server
@@ -260,3 +262,26 @@ class SiteServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m archiver.testing [--port N] [FOLDER]``: serve a site until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve the example news site on 127.0.0.1.")
+    parser.add_argument("folder", nargs="?", default=None, help="site folder (default: example)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    args = parser.parse_args(argv)
+    site = SiteServer(args.folder, port=args.port).start()
+    print(f"Serving {site.root} at {site.url('/')} — Ctrl-C to stop", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        site.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
