@@ -205,12 +205,12 @@ def extract_bag(archive: str | os.PathLike[str], dest: str | os.PathLike[str]) -
             fmt = "tar"
         else:
             raise BagError("not a bag folder nor a tar, tar.gz or zip file", path=src)
-    out.mkdir(parents=True, exist_ok=True)
     try:
         if fmt == "zip":
             with zipfile.ZipFile(src) as zf:
                 zplan = _plan_zip(src, zf)
                 top = _top_folder(src, [(n, d) for n, d, _ in zplan])
+                out.mkdir(parents=True, exist_ok=True)
                 for name, is_dir, info in zplan:
                     if is_dir:
                         (out / name).mkdir(parents=True, exist_ok=True)
@@ -221,6 +221,7 @@ def extract_bag(archive: str | os.PathLike[str], dest: str | os.PathLike[str]) -
             with tarfile.open(src, "r:*") as tf:
                 tplan = _plan_tar(src, tf)
                 top = _top_folder(src, [(n, d) for n, d, _ in tplan])
+                out.mkdir(parents=True, exist_ok=True)
                 for name, is_dir, member in tplan:
                     if is_dir:
                         (out / name).mkdir(parents=True, exist_ok=True)

@@ -171,6 +171,18 @@ def inspect_bag(
     found.payload_files = len(payload)
     found.payload_bytes = sum(payload.values())
     nfc_payload = {unicodedata.normalize("NFC", p): p for p in payload}
+    folded: dict[str, list[str]] = defaultdict(list)
+    for p in payload:
+        folded[unicodedata.normalize("NFC", p).casefold()].append(p)
+    # a name that matches exactly one file only if letter case is ignored (a bag made on a
+    # case-insensitive file system, where both spellings were one file)
+    nfc_payload.update(
+        {
+            key: group[0]
+            for key, group in folded.items()
+            if len(group) == 1 and key not in nfc_payload
+        }
+    )
 
     # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
     if (root / "bag-info.txt").is_file():
@@ -368,13 +380,14 @@ def _resolve_entries(
             continue
         disk = entry.path
         if disk not in payload:
-            nfc = nfc_payload.get(unicodedata.normalize("NFC", disk))
+            key = unicodedata.normalize("NFC", disk)
+            nfc = nfc_payload.get(key) or nfc_payload.get(key.casefold())
             if nfc is not None:
+                how = "Unicode normalisation" if nfc_payload.get(key) else "ignoring letter case"
                 found.add(
                     "warning",
-                    "normalization-mismatch",
-                    f"{name} names {entry.path!r}, which matches the file {nfc!r} only after "
-                    "Unicode normalisation",
+                    "name-mismatch",
+                    f"{name} names {entry.path!r}, which matches the file {nfc!r} only after {how}",
                     path=nfc,
                 )
                 disk = nfc

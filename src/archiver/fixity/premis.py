@@ -39,7 +39,6 @@ def premis_xml(report: FixityReport) -> bytes:
         by_path[check.path].append(check)
     agent_id = report.tool
     when = report.finished.isoformat()
-    failing = {p.path for p in report.errors if p.path}
     for path, checks in sorted(by_path.items()):
         event = _sub(root, "event")
         ident = _sub(event, "eventIdentifier")
@@ -57,7 +56,7 @@ def premis_xml(report: FixityReport) -> bytes:
         detail = _sub(event, "eventDetailInformation")
         mode = "completeness only (no digests computed)" if report.fast else "digests computed"
         _sub(detail, "eventDetail", f"{report.tool} verify of bag {report.bag}: {mode}")
-        passed = all(c.outcome in ("ok", "present") for c in checks) and path not in failing
+        passed = all(c.outcome in ("ok", "present") for c in checks)
         outcome = _sub(event, "eventOutcomeInformation")
         _sub(outcome, "eventOutcome", "pass" if passed else "fail")
         for check in checks:
