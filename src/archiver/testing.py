@@ -79,13 +79,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return  # quiet: tests read the request log instead
 
     def send_raw(self, data: bytes) -> None:
-        """Write ``data`` as is and remember it (when recording)."""
-        self.wfile.write(data)
-        self.wfile.flush()
+        """Write ``data`` as is and remember it (when recording; before sending, so a client
+        that has read the response always finds it in ``sent``)."""
         site = self.server.site
         if site.record:
             with site.stats.lock:
                 site.sent.append(SentResponse(self.path, data))
+        self.wfile.write(data)
+        self.wfile.flush()
 
     def do_GET(self) -> None:
         site = self.server.site
