@@ -78,8 +78,13 @@ def _describe(col: Collection) -> None:
     click.echo(f"  collection:  {col.path.resolve()}")
     for warc in col.warc_files():
         click.echo(f"  WARC:        {warc}  ({warc.stat().st_size:,} bytes)")
-    index_lines = sum(1 for _ in col.index_path.open(encoding="utf-8"))
-    page_lines = sum(1 for _ in col.pages_path.open(encoding="utf-8")) - 1
+    index_lines = _count_lines(col.index_path)
+    page_lines = _count_lines(col.pages_path) - 1  # the first line is the WACZ header
     click.echo(f"  CDXJ index:  {col.index_path}  ({index_lines} entries)")
     click.echo(f"  pages:       {col.pages_path}  ({page_lines} pages)")
     click.echo(f"  catalog:     {col.catalog_path}")
+
+
+def _count_lines(path: Path) -> int:
+    with path.open(encoding="utf-8") as fh:
+        return sum(1 for _ in fh)
