@@ -121,7 +121,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         )
         if file.name == "index.xml":
-            ctype = "application/rss+xml; charset=UTF-8" if "feed" in path else _TYPES[".xml"]
+            if "atom" in path:
+                ctype = "application/atom+xml; charset=UTF-8"
+            elif "feed" in path:
+                ctype = "application/rss+xml; charset=UTF-8"
+            else:
+                ctype = _TYPES[".xml"]
         self._respond(200, "OK", ctype, site.render(file))
 
     def _respond(self, status: int, reason: str, ctype: str, body: bytes) -> None:

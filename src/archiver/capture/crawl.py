@@ -540,15 +540,32 @@ class _Crawl:
 
     # -- writing -------------------------------------------------------------------------------
 
+    def _original(self, ex: Exchange) -> StoredRecord | None:
+        """The stored response with the same payload, if this one should be a revisit.
+
+        Called under the write lock, so two identical payloads in one run are seen in order.
+        """
+        if not self.opts.dedup or ex.payload_length <= 0 or ex.truncated:
+            return None
+        return self.catalog.find_payload(format_digest(self.algorithm, ex.payload_digest.digest()))
+
     def _write_plain(self, ex: Exchange) -> None:
         """Write a request/response pair that finishes no queue entry (robots.txt)."""
         with self.write_lock:
-            request, response = exchange_records(ex, algorithm=self.algorithm)
+            original = self._original(ex)
+            request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs = [request, response]
+            refers = original.record_id if original else None
 
             def commit(locs: list[Any]) -> None:
                 rows = [
-                    stored(s, loc, ex, algorithm=self.algorithm)
+                    stored(
+                        s,
+                        loc,
+                        ex,
+                        algorithm=self.algorithm,
+                        refers_to=refers if s is response else None,
+                    )
                     for s, loc in zip(specs, locs, strict=True)
                 ]
                 end = locs[-1].offset + locs[-1].length
@@ -571,10 +588,7 @@ class _Crawl:
     ) -> list[StoredRecord]:
         rows: list[StoredRecord] = []
         with self.write_lock:
-            original = None
-            if self.opts.dedup and ex.payload_length > 0 and not ex.truncated:
-                digest = format_digest(self.algorithm, ex.payload_digest.digest())
-                original = self.catalog.find_payload(digest)
+            original = self._original(ex)
             request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs: list[RecordSpec] = [request, response]
             if entry.kind in ("page", "frame"):

@@ -1,0 +1,60 @@
+"""Re-capturing an unchanged site stores revisits, not the same bytes again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import archiver
+from archiver import Collection, Seed
+from archiver.capture.records import REVISIT_PROFILE
+from archiver.testing import SiteServer
+from tests.capture.warcs import read_records
+
+
+def test_recapture_of_unchanged_site_grows_collection_by_under_5_percent(
+    example_site: SiteServer, tmp_path: Path
+) -> None:
+    seeds = [Seed.feed(example_site.url("/feed/")), Seed.page(example_site.url("/"))]
+    first = archiver.capture(seeds, tmp_path / "col")
+    col = Collection.open(tmp_path / "col")
+    size_first = sum(p.stat().st_size for p in col.warc_files())
+    second = archiver.capture(seeds, col)
+    size_both = sum(p.stat().st_size for p in col.warc_files())
+    assert first.ok and second.ok
+    assert second.pages == first.pages and second.requisites == first.requisites
+    growth = (size_both - size_first) / size_first
+    assert growth < 0.05, f"re-capture grew the collection by {growth:.1%}"
+    new = read_records([col.archive_dir / name for name in second.warc_files])
+    revisits = [r for r in new if r.type == "revisit"]
+    assert revisits and not [r for r in new if r.type == "response"]
+    originals = {r.id: r for r in read_records(col.warc_files()) if r.type == "response"}
+    for rev in revisits:
+        h = rev.headers
+        assert h["WARC-Profile"] == REVISIT_PROFILE
+        original = originals[h["WARC-Refers-To"]]
+        assert h["WARC-Refers-To-Target-URI"] == original.url
+        assert h["WARC-Refers-To-Date"] == original.headers["WARC-Date"]
+        assert h["WARC-Payload-Digest"] == original.headers["WARC-Payload-Digest"]
+
+
+def test_identical_payloads_within_one_run_are_stored_once(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    logo = bytes(range(256)) * 40
+    for name in ("a.png", "b.png", "c.png"):
+        (root / name).write_bytes(logo)
+    (root / "index.html").write_text("<img src=a.png><img src=b.png><img src=c.png>")
+    with SiteServer(root) as site:
+        archiver.capture(
+            [site.url("/")], tmp_path / "col", options=archiver.CaptureOptions(workers=1)
+        )
+    recs = read_records(Collection.open(tmp_path / "col").warc_files())
+    images = [r for r in recs if r.url.endswith(".png") and r.type in ("response", "revisit")]
+    assert sorted(r.type for r in images) == ["response", "revisit", "revisit"]
+
+
+def test_dedup_can_be_turned_off(small_site: SiteServer, tmp_path: Path) -> None:
+    opts = archiver.CaptureOptions(dedup=False)
+    archiver.capture([small_site.url("/a/")], tmp_path / "col", options=opts)
+    again = archiver.capture([small_site.url("/a/")], tmp_path / "col", options=opts)
+    assert again.revisits == 0
