@@ -26,7 +26,7 @@ def parse_size(value: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
-class _Size(click.ParamType):
+class _Size(click.ParamType):  # type: ignore[type-arg]
     name = "SIZE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -192,7 +192,7 @@ def capture_command(
     if not seeds:
         raise click.UsageError("give at least one URL, -i FILE, --feed or --sitemap")
     options = CaptureOptions(
-        **({"user_agent": user_agent} if user_agent else {}),
+        user_agent=user_agent or CaptureOptions.user_agent,
         contact=contact,
         operator=operator,
         workers=workers,
