@@ -148,6 +148,7 @@ class _Crawl:
         self.revisits = 0
         self.requisites = 0
         self.skipped: list[Failure] = []
+        self._last_progress = 0.0
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -307,7 +308,10 @@ class _Crawl:
                 self.done += 1
             elif not outcome.skipped:
                 self.failed += 1
-        if self.progress is not None:
+        now = time.monotonic()
+        if self.progress is not None and now - self._last_progress >= 0.2:
+            # Counting the queue costs a scan: at most five times a second.
+            self._last_progress = now
             counts = self.catalog.counts(self.crawl_id)
             self.progress(
                 CaptureProgress(
