@@ -1,11 +1,101 @@
-"""`archiver extract` (not written yet)."""
+"""``archiver extract``: WARC files or collections → article records (JSON Lines)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
 import click
+
+from archiver.collection import Collection
+from archiver.errors import UsageError
+from archiver.extract import SiteRules, load_rules
+from archiver.pipeline import ExtractSummary, extract_warcs
+
+
+def summary_dict(summary: ExtractSummary) -> dict[str, Any]:
+    """The summary as JSON-ready data (what ``--json`` prints)."""
+    data = asdict(summary)
+    data["output"] = str(summary.output) if summary.output else "-"
+    data["ok"] = summary.ok
+    return data
+
+
+def format_summary(summary: ExtractSummary) -> str:
+    """Human lines: how many records, where, and every invalid record or failure."""
+    where = summary.output if summary.output else "standard output"
+    lines = [
+        f"Wrote {summary.written} article record(s) from {len(summary.warc_files)} WARC file(s)"
+        f" to {where} in {summary.seconds:.1f}s"
+        + (f"; {summary.empty} page(s) had no article text" if summary.empty else "")
+    ]
+    for bad in summary.invalid:
+        lines.append(f"invalid record left out: {bad.url} ({bad.warc_filename}@{bad.offset})")
+        lines.extend(f"  {error}" for error in bad.errors)
+    for failure in summary.failures:
+        lines.append(f"not extracted: {failure.url}: {failure.reason}")
+    return "\n".join(lines)
+
+
+def _inputs(paths: tuple[str, ...]) -> tuple[list[Path], Path | None]:
+    """WARC files to read and, for a single collection, its articles.jsonl."""
+    warcs: list[Path] = []
+    collections: list[Collection] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            col = Collection.open(path)
+            collections.append(col)
+            warcs.extend(col.warc_files())
+        elif path.is_file():
+            warcs.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or collection")
+    default = collections[0].articles_path if len(collections) == 1 == len(paths) else None
+    return warcs, default
 
 
 @click.command("extract")
-def extract_command() -> int:
-    """Not implemented yet."""
-    raise click.UsageError("archiver extract is not implemented yet")
+@click.argument("inputs", nargs=-1, required=True, metavar="COLLECTION_OR_WARC...")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="JSON Lines file to write ('-' for standard output). "
+    "Default: the collection's articles/articles.jsonl, or standard output for WARC files.",
+)
+@click.option("--rules", type=click.Path(dir_okay=False, exists=True), help="Site rules file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes to use (one WARC file per task).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def extract_command(
+    inputs: tuple[str, ...], output: str | None, rules: str | None, jobs: int, as_json: bool
+) -> int:
+    """Extract article text and metadata from WARC files or collections.
+
+    Every record is validated against the article schema before it is written; an invalid
+    record is reported with its URL and errors and left out (exit code 1).
+    """
+    warcs, default = _inputs(inputs)
+    site_rules: SiteRules | None = load_rules(rules) if rules else None
+    target = output or (str(default) if default else "-")
+    to_stdout = target == "-"
+    executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        summary = extract_warcs(
+            warcs,
+            output=sys.stdout if to_stdout else target,
+            rules=site_rules,
+            executor=executor,
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    report = json.dumps(summary_dict(summary), indent=2) if as_json else format_summary(summary)
+    # Records own standard output when they are written there; the report then goes to stderr.
+    click.echo(report, err=to_stdout)
+    return 0 if summary.ok else 1

@@ -1,20 +1,27 @@
-"""HTML → :class:`Article`: decoding, main-text extraction, metadata (not written yet)."""
+"""HTML → :class:`Article`: decoding, cleaning, main text, metadata, site rules.
 
-from __future__ import annotations
+The extractor knows nothing of WARC files (see :mod:`archiver.pipeline` for that)::
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+    >>> from archiver.extract import extract
+    >>> article = extract(html_bytes, url="https://example.org/a")      # doctest: +SKIP
+    >>> article.title, article.authors, article.published              # doctest: +SKIP
+"""
 
+from archiver.extract.article import EXTRACTOR_NAME, Article, Image, RecordRef, Source, article_id
+from archiver.extract.core import extract
+from archiver.extract.maintext import strip_feed_footer
+from archiver.extract.rules import SiteRule, SiteRules, load_rules
 
-@dataclass(frozen=True)
-class Article:
-    """An extracted article (placeholder until the extractor lands)."""
-
-    url: str
-    title: str
-    text: str
-
-
-def extract(html: bytes | str, *, url: str, headers: Mapping[str, str] | None = None) -> Article:
-    """Extract an article from one HTML document."""
-    raise NotImplementedError
+__all__ = [
+    "EXTRACTOR_NAME",
+    "Article",
+    "Image",
+    "RecordRef",
+    "SiteRule",
+    "SiteRules",
+    "Source",
+    "article_id",
+    "extract",
+    "load_rules",
+    "strip_feed_footer",
+]

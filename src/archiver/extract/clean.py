@@ -1,0 +1,107 @@
+"""Remove what is never article text: code, forms, navigation, hidden parts, and page furniture
+recognised by its ``class``/``id`` (share bars, comments, related posts, newsletter boxes, ads).
+
+Class/id patterns come in two strengths.  *Strong* ones (comments, share, related, ads, …) are
+removed wherever they are, unless the element holds most of the page's text (a theme that
+tags its article wrapper ``has-comments`` must not lose the article).  *Weak* ones (sidebar,
+meta, byline, tags, …) are removed only when the element is small and carries no sign of
+being content itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from archiver.extract.dom import attr_text, element_text, remove_element
+
+__all__ = ["clean_tree", "is_boilerplate_attr"]
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
+    "embed", "video", "audio", "source", "track", "map", "input", "select", "textarea",
+    "button", "option", "nav", "aside", "footer", "dialog", "menu", "link", "meta", "head",
+    "header",
+)  # fmt: skip
+
+_T = r"(?:^|[\s_-])"  # start of a class token (classes and ids split on space, - and _)
+_E = r"(?:$|[\s_-])"  # end of a class token
+STRONG = re.compile(
+    rf"{_T}(?:comment(?!ary)|disqus|respond\b|share|sharing|social|newsletter|subscri|signup|"
+    rf"related|recommend|more-?(?:stories|articles|news)|read-?next|readmore|outbrain|taboola|"
+    rf"advert|sponsor|promo|cookie|consent|gdpr|popup|modal|breadcrumb|pagination|pager{_E}|"
+    rf"paywall|skip-?link|sr-only|screen-reader|visually-?hidden|print-?only|jp-relatedposts|"
+    rf"yarpp|trending|most-?(?:read|popular|viewed)|popular-posts|author-?(?:box|bio|info)|"
+    rf"about-?the-?author|post-?navigation|nav-?links|login|rating|reactions|"
+    rf"(?:ads?|adv|adsbygoogle|adunit|adslot|ad-?container|dfp|gpt){_E})",
+)
+WEAK = re.compile(
+    rf"{_T}(?:sidebar|side-?bar|widget|footer|header|masthead|navbar|nav|navigation|menu|"
+    rf"toolbar|byline|author|bio|meta|tags?|tag-?list|categories|cat-?links|dateline|"
+    rf"timestamp|date|published|posted|rail|print|utility|caption|credit|disclaimer|"
+    rf"hidden|hide|teaser|banner|alert|notice|subnav|topbar|top-?bar|aside){_E}",
+)
+POSITIVE = re.compile(
+    r"article|content|entry|post-?body|story|main|body|text|blog|prose|rich-?text|markdown"
+)
+_hidden = etree.XPath(
+    "//*[@hidden or @aria-hidden='true' or "
+    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
+    " 'display:none') or "
+    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
+    " 'visibility:hidden')]",
+    smart_strings=False,
+)
+_with_attrs = etree.XPath("//body//*[@class or @id]", smart_strings=False)
+_KEEP_TAGS = frozenset({"html", "body", "main", "article"})
+#: An element holding more than this share of the page's text is never removed by class.
+_GUARD_SHARE = 0.5
+#: A "weak" element is removed only below this share of the page's text.
+_WEAK_SHARE = 0.15
+
+
+def is_boilerplate_attr(attrs: str) -> bool:
+    """Whether a lower-cased ``class id`` string names page furniture (strong patterns)."""
+    return bool(STRONG.search(attrs))
+
+
+def _is_content_marked(el: Any, attrs: str) -> bool:
+    return (el.get("itemprop") or "").lower() == "articlebody" or bool(
+        re.search(r"(?:article|entry|post|story)[-_]?(?:body|content|text)", attrs)
+    )
+
+
+def clean_tree(root: Any) -> None:
+    """Strip non-content elements from the parsed page ``root`` in place."""
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    body = root.find("body")
+    if body is None:
+        body = root
+    total = max(len(element_text(body)), 1)
+
+    doomed: list[Any] = []
+    for el in _hidden(root):
+        if el.tag in _KEEP_TAGS:
+            continue
+        if len(element_text(el)) < _GUARD_SHARE * total:
+            doomed.append(el)
+    for el in _with_attrs(root):
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _KEEP_TAGS:
+            continue
+        attrs = attr_text(el)
+        if not attrs or _is_content_marked(el, attrs):
+            continue
+        if STRONG.search(attrs):
+            if len(element_text(el)) < _GUARD_SHARE * total:
+                doomed.append(el)
+        elif (
+            WEAK.search(attrs)
+            and not POSITIVE.search(attrs)
+            and len(element_text(el)) < _WEAK_SHARE * total
+        ):
+            doomed.append(el)
+    for el in doomed:
+        remove_element(el)

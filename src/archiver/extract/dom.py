@@ -1,0 +1,121 @@
+"""Parsing broken markup into an lxml tree, and small tree helpers shared by the extractor.
+
+libxml2's HTML parser repairs almost anything (unclosed tags, stray end tags, bad nesting).
+What it cannot take is handled here: NUL bytes, an empty document, a parse that yields no root,
+and nesting deeper than libxml2's limit (256 levels), where the parser stops and drops the
+rest of the page.  Such a page is parsed again with its container tags (``div``, ``span``,
+…) removed, which keeps its text and paragraphs and every later walk of the tree bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from lxml import etree
+
+__all__ = [
+    "BLOCK_TAGS",
+    "attr_text",
+    "element_text",
+    "normalize_space",
+    "parse_html",
+    "remove_element",
+]
+
+#: Elements that start a new line of text when rendered.
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+        "html", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
+_local = threading.local()  # one parser per thread: its error log is per parse
+_EMPTY = b"<html><head></head><body></body></html>"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_string = etree.XPath("string()", smart_strings=False)
+
+
+_FLATTEN = re.compile(
+    rb"</?(?!(?:p|br|h[1-6]|li|title|meta|link|script|style|head|body|html)\b)[a-zA-Z][^>]*>"
+)
+
+
+def _parser() -> Any:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(
+            remove_comments=True,
+            remove_pis=True,
+            no_network=True,
+            encoding="utf-8",
+            default_doctype=False,
+        )
+        _local.parser = parser
+    return parser
+
+
+def _parse(data: bytes) -> tuple[Any, bool]:
+    """(root or None, whether the parser gave up on excessive nesting)."""
+    parser = _parser()
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, etree.ParserError, ValueError):
+        return None, False
+    too_deep = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    return root, too_deep
+
+
+def parse_html(text: str) -> Any:
+    """Parse ``text`` into the root ``<html>`` element; never fails on malformed markup."""
+    data = _CONTROL.sub("", text).encode("utf-8", "replace")
+    root = None
+    if data.strip():
+        root, too_deep = _parse(data)
+        if too_deep:
+            log.warning("markup nested deeper than the parser allows; container tags dropped")
+            root, _ = _parse(_FLATTEN.sub(b" ", data))
+    if root is None:
+        root, _ = _parse(_EMPTY)
+    return root
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of white space to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def element_text(el: Any) -> str:
+    """All text inside ``el`` (without its tail), white space collapsed."""
+    return normalize_space(str(_string(el)))
+
+
+def attr_text(el: Any) -> str:
+    """The lower-cased ``class`` and ``id`` of ``el``, joined, for pattern matching."""
+    cls = el.get("class") or ""
+    ident = el.get("id") or ""
+    if not cls and not ident:
+        return ""
+    return f"{cls} {ident}".lower()
+
+
+def remove_element(el: Any) -> None:
+    """Remove ``el`` and its subtree but keep its tail text in the document."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)

@@ -1,0 +1,308 @@
+"""Find the article body in a cleaned tree and render it as paragraphs of text.
+
+The algorithm, in three steps:
+
+1. **Score containers.**  Every text block (``p``, ``pre``, ``td``, and ``div``/``section``
+   holding text directly) of 25+ characters gives points for its length and commas to its
+   parent, half to its grandparent and a third to the level above.  A container's score is
+   then weighted by its class/id (content-like names up, furniture down) and damped by its
+   link density; the best one is the article.
+2. **Gather siblings.**  Articles are often split into several sibling containers (a lede
+   box, the body, a continuation after an inline ad): siblings of the winner that score well
+   or are clean paragraphs join it, in document order.
+3. **Prune and render.**  Inside the chosen containers, link lists and link-heavy boxes are
+   dropped; the rest is rendered block by block (headings, list items, quotes each their own
+   paragraph), and short furniture lines (``Advertisement``, ``Share this``, bylines) are
+   removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from archiver.extract.clean import POSITIVE, STRONG, WEAK
+from archiver.extract.dom import BLOCK_TAGS, attr_text, element_text, normalize_space
+
+__all__ = ["MainText", "find_main", "render_text"]
+
+_MIN_BLOCK = 25
+_paragraph_nodes = etree.XPath(
+    "//body//*[self::p or self::pre or self::td or self::blockquote"
+    " or ((self::div or self::section or self::article or self::span or self::font"
+    " or self::center or self::dd) and text()[string-length(normalize-space()) > 20])]",
+    smart_strings=False,
+)
+_TAG_BONUS = {
+    "div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0,
+    "blockquote": 3.0, "form": -3.0, "ol": -3.0, "ul": -3.0, "dl": -3.0, "dd": -3.0,
+    "li": -3.0, "address": -3.0, "th": -5.0, "h1": -5.0, "h2": -5.0, "h3": -5.0,
+    "h4": -5.0, "h5": -5.0, "h6": -5.0,
+}  # fmt: skip
+_CONTENT_ATTR = re.compile(
+    r"(?:article|entry|post|story|news|blog)[-_]?(?:body|content|text|inner|detail)|"
+    r"articlebody|main-?content|body-?text|rich-?text|prose|markdown"
+)
+_PRUNE_TAGS = ("div", "section", "ul", "ol", "dl", "table", "form", "figure", "span", "p")
+_JUNK_LINE = re.compile(
+    r"^(?:advertisement|advertising|anzeige|publicité|sponsored( content)?|"
+    r"(?:share|tweet|email|print|pin)(?: (?:this|on \w+|article|story|via \w+))*|"
+    r"(?:read|see|view) (?:more|also|next|full story|comments?)\b.*|"
+    r"related(?: (?:articles?|stories|posts|content|coverage|reading))?:?|"
+    r"(?:sign up|subscribe|follow us|click here|listen to this|skip to|back to top|"
+    r"log ?in|register|download the app|continue reading|loading|image|photo|video|"
+    r"watch|caption|credit)\b.{0,60}|"
+    r"(?:updated|published|posted|last updated|first published)\b.{0,60}\d.{0,30}|"
+    r"©.{0,120}|copyright\b.{0,120}|all rights reserved.{0,60}|"
+    r"\d+ (?:min(?:ute)?s?|hours?) read|\d+\s*comments?)$",
+    re.IGNORECASE,
+)
+_BYLINE_LINE = re.compile(r"^(?:by|written by|posted by|words by|von|par|por)\s+\S.{0,70}$", re.I)
+_FEED_FOOTER = re.compile(
+    r"^\s*(?:the post|the article|this post|this article)\b.{1,400}?"
+    r"\b(?:appeared first|first appeared|was first published|appeared originally)\b"
+    r".{0,200}$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class MainText:
+    """The article body: its paragraphs and the images found inside it."""
+
+    paragraphs: tuple[str, ...]
+    images: tuple[tuple[str, str | None], ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def _link_density(el: Any, text_len: int) -> float:
+    if text_len == 0:
+        return 0.0
+    link_len = sum(len(element_text(a)) for a in el.iter("a"))
+    return min(link_len / text_len, 1.0)
+
+
+def _class_weight(el: Any) -> float:
+    attrs = attr_text(el)
+    if not attrs:
+        return 0.0
+    weight = 0.0
+    if _CONTENT_ATTR.search(attrs):
+        weight += 35.0
+    elif POSITIVE.search(attrs):
+        weight += 15.0
+    if STRONG.search(attrs):
+        weight -= 40.0
+    elif WEAK.search(attrs):
+        weight -= 20.0
+    if (el.get("itemprop") or "").lower() == "articlebody":
+        weight += 40.0
+    return weight
+
+
+def _own_text_len(el: Any) -> int:
+    """Length of the text a block holds itself (not inside nested blocks)."""
+    if el.tag in ("p", "pre", "td", "blockquote"):
+        return len(element_text(el))
+    size = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            size += len(element_text(child))
+        size += len((child.tail or "").strip())
+    return size
+
+
+def find_main(root: Any) -> list[Any]:
+    """The element(s) holding the article body, in document order (empty if none)."""
+    scores: dict[Any, float] = {}
+    for node in _paragraph_nodes(root):
+        length = _own_text_len(node)
+        if length < _MIN_BLOCK:
+            continue
+        text = element_text(node)
+        points = 1.0 + text.count(",") + text.count("،") + text.count("、") + min(length / 100, 3)
+        parent = node.getparent()
+        level = 0
+        while parent is not None and level < 3:
+            if parent not in scores:
+                scores[parent] = _TAG_BONUS.get(parent.tag, 0.0) + _class_weight(parent)
+            scores[parent] += points / (1, 2, 3)[level]
+            parent = parent.getparent()
+            level += 1
+    if not scores:
+        return []
+    best: Any = None
+    best_score = float("-inf")
+    for el, score in scores.items():
+        if el.tag in ("html",):
+            continue
+        final = score * (1.0 - _link_density(el, len(element_text(el))))
+        scores[el] = final
+        if final > best_score:
+            best, best_score = el, final
+    if best is None:
+        return []
+    return _with_siblings(best, best_score, scores)
+
+
+def _with_siblings(best: Any, best_score: float, scores: dict[Any, float]) -> list[Any]:
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    threshold = max(10.0, best_score * 0.2)
+    best_class = best.get("class")
+    chosen: list[Any] = []
+    for sibling in parent:
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling is best:
+            chosen.append(sibling)
+            continue
+        bonus = best_score * 0.2 if best_class and sibling.get("class") == best_class else 0.0
+        if sibling in scores and scores[sibling] + bonus >= threshold:
+            chosen.append(sibling)
+        elif sibling.tag == "p":
+            text = element_text(sibling)
+            density = _link_density(sibling, len(text))
+            if (len(text) > 80 and density < 0.25) or (
+                0 < len(text) <= 80 and density == 0 and text[-1:] in ".!?\"'”»"
+            ):
+                chosen.append(sibling)
+    return chosen
+
+
+def _prune(container: Any) -> None:
+    """Drop link lists and link-heavy boxes inside the article containers."""
+    doomed = []
+    for el in container.iter(*_PRUNE_TAGS):
+        if el is container:
+            continue
+        text = element_text(el)
+        length = len(text)
+        if length == 0:
+            if el.tag != "figure" and el.find(".//img") is None:
+                doomed.append(el)
+            continue
+        density = _link_density(el, length)
+        tag = el.tag
+        if tag in ("ul", "ol", "dl"):
+            if density > 0.5 and length < 2000:
+                doomed.append(el)
+        elif tag == "p" or tag == "span":
+            if density > 0.8 and length < 200:
+                doomed.append(el)
+        elif density > 0.5 or (density > 0.3 and length < 300 and el.find(".//p") is None):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el) if not (el.tail and el.tail.strip()) else _drop_keep_tail(el)
+
+
+def _drop_keep_tail(el: Any) -> None:
+    from archiver.extract.dom import remove_element
+
+    remove_element(el)
+
+
+def _images(containers: Iterable[Any]) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for container in containers:
+        for img in container.iter("img"):
+            src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
+            if not src or src.startswith("data:"):
+                continue
+            caption = None
+            parent = img.getparent()
+            for _ in range(3):
+                if parent is None:
+                    break
+                if parent.tag == "figure":
+                    cap = parent.find(".//figcaption")
+                    if cap is not None:
+                        caption = element_text(cap) or None
+                    break
+                parent = parent.getparent()
+            found.append((src.strip(), caption))
+            if len(found) >= 20:
+                return found
+    return found
+
+
+def render_text(containers: Iterable[Any]) -> list[str]:
+    """Render elements as paragraphs: each block its own paragraph, ``<br>`` a line break."""
+    paragraphs: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        if parts:
+            lines = (normalize_space(line) for line in "".join(parts).split("\n"))
+            text = "\n".join(line for line in lines if line)
+            if text:
+                paragraphs.append(text)
+            parts.clear()
+
+    for container in containers:
+        for event, node in etree.iterwalk(container, events=("start", "end")):
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue
+            if event == "start":
+                if tag in BLOCK_TAGS:
+                    flush()
+                elif tag == "br":
+                    parts.append("\n")
+                if node.text:
+                    parts.append(node.text)
+            else:
+                if tag in BLOCK_TAGS:
+                    flush()
+                if node is not container and node.tail:
+                    parts.append(node.tail)
+        flush()
+    return paragraphs
+
+
+def filter_paragraphs(paragraphs: list[str], *, title: str | None) -> list[str]:
+    """Remove furniture lines, a repeated title, leading bylines and a feed footer."""
+    title_key = title.casefold() if title else None
+    kept: list[str] = []
+    for index, para in enumerate(paragraphs):
+        if len(para) < 160 and _JUNK_LINE.match(para):
+            continue
+        if index < 4 and title_key and para.casefold() == title_key:
+            continue
+        if index < 4 and not kept and _BYLINE_LINE.match(para):
+            continue
+        kept.append(para)
+    while kept and _FEED_FOOTER.match(kept[-1]):
+        kept.pop()
+    return kept
+
+
+def extract_main(root: Any, *, title: str | None) -> MainText:
+    """Find, prune and render the article body of the cleaned tree ``root``."""
+    containers = find_main(root)
+    if not containers:
+        body = root.find("body")
+        containers = [body if body is not None else root]
+    for container in containers:
+        _prune(container)
+    images = _images(containers)
+    paragraphs = filter_paragraphs(render_text(containers), title=title)
+    return MainText(tuple(paragraphs), tuple(images))
+
+
+def strip_feed_footer(text: str) -> str:
+    """Remove a trailing "The post … appeared first on …" line from feed item text."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    while paragraphs and _FEED_FOOTER.match(paragraphs[-1]):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)

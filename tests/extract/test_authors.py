@@ -1,0 +1,28 @@
+"""Author names: no "By", no duplicates, lists split, credentials kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver.extract.authors import clean_authors
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["By Naw Paw"], ["Naw Paw"]),
+        (["by: Naw Paw | Staff"], ["Naw Paw", "Staff"]),
+        (["Written by Saw Htoo and Naw Paw"], ["Saw Htoo", "Naw Paw"]),
+        (["Naw Paw", "NAW PAW", "naw paw"], ["Naw Paw"]),
+        (["SAW HTOO"], ["Saw Htoo"]),
+        (["Jillian Kubala, MS, RD"], ["Jillian Kubala, MS, RD"]),
+        (["Ann Lee, Bo Tun; Cho Cho"], ["Ann Lee", "Bo Tun", "Cho Cho"]),
+        (["https://example.org/author/naw-paw/"], []),
+        (["@nawpaw"], []),
+        (["Updated 3 hours ago"], []),
+        (["naw@example.org"], []),
+        ([""], []),
+    ],
+)
+def test_clean_authors(values: list[str], expected: list[str]) -> None:
+    assert clean_authors(values) == expected
