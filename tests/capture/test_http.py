@@ -116,3 +116,28 @@ def test_many_threads_share_one_client(small_site: SiteServer) -> None:
             t.join()
     assert not errors
     assert len(bodies) == 80 and len(set(bodies)) == 1
+
+
+def test_https_capture_end_to_end(tmp_path, small_site: SiteServer) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    import archiver
+    from archiver import CaptureOptions, Collection
+    from tests.capture.tls import make_cert
+    from tests.capture.warcs import read_records
+
+    cert, key = make_cert(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    with SiteServer(small_site.root) as site:
+        assert site._server is not None
+        site._server.socket = ctx.wrap_socket(site._server.socket, server_side=True)
+        url = site.url("/a/").replace("http://", "https://")
+        summary = archiver.capture(
+            [url], tmp_path / "col", options=CaptureOptions(verify_tls=False)
+        )
+    assert summary.ok and summary.pages == 1
+    recs = read_records(Collection.open(tmp_path / "col").warc_files())
+    [resp] = [r for r in recs if r.type == "response" and r.url == url]
+    assert resp.block.startswith(b"HTTP/1.1 200 OK\r\n") and b"Page A" in resp.block
+    assert resp.headers["WARC-IP-Address"] == "127.0.0.1"
