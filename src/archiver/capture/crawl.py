@@ -59,7 +59,8 @@ class CaptureProgress:
 @dataclass
 class _Host:
     inflight: int = 0
-    next_start: float = 0.0
+    next_start: float = 0.0  # scheduling hint for _fill
+    last_start: float = float("-inf")  # when the last request to the host really started
     delay: float = 0.0
     robots: RobotsPolicy | None = None
 
@@ -358,6 +359,7 @@ class _Crawl:
         """Fetch ``url``; retry connection errors, 429 and 5xx with backoff and jitter."""
         attempt = 0
         while True:
+            self._pace(url)
             try:
                 ex = self.client.fetch(url)
             except FetchError:
@@ -373,6 +375,20 @@ class _Crawl:
                 attempt += 1
                 continue
             return ex
+
+    def _pace(self, url: str) -> None:
+        """Wait until ``host_delay`` / Crawl-delay after the host's last request, then claim.
+
+        Every request goes through here (robots.txt, retries and the pages _fill scheduled
+        before robots.txt set a Crawl-delay), so the spacing holds between any two of them.
+        """
+        with self.hosts_lock:
+            host = self._host(host_key(url))
+            now = time.monotonic()
+            start = max(now, host.last_start + host.delay)
+            host.last_start = start
+        if start > now:
+            self._sleep(start - now)
 
     def _backoff(self, attempt: int) -> float:
         base = self.opts.backoff * (2**attempt)
