@@ -10,6 +10,7 @@ process killed at any moment loses at most the URLs it was fetching, which the n
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import logging
 import os
 import random
@@ -34,6 +35,9 @@ from archiver.errors import CaptureError, FetchError, SeedError, UsageError
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import CaptureOptions, CaptureSummary, Failure, Seed
 from archiver.warc.writer import RecordSpec, WarcWriter, format_digest
+
+# The scheduler asks for the host of the same queue-head URLs after every finished URL.
+_host_key = functools.lru_cache(maxsize=4096)(host_key)
 
 __all__ = ["CaptureProgress", "capture"]
 
@@ -265,29 +269,43 @@ class _Crawl:
     def _fill(
         self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
     ) -> float | None:
-        """Start what may start now; return when something blocked may start (or None)."""
+        """Start what may start now; return when something blocked may start (or None).
+
+        The head of the queue is read in a short window first, which usually fills the free
+        slots, and in the wide one only when slots are left, so that URLs of other hosts queued
+        behind a busy host's are still found (this runs after every finished URL).
+        """
         room = self.opts.workers - len(inflight)
         if room <= 0:
             return None
-        busy = {e.url for e in inflight.values()}
-        candidates = self.catalog.pending(self.crawl_id, exclude=busy, limit=max(200, room * 8))
         wake: float | None = None
         now = time.monotonic()
-        for entry in candidates:
-            if room <= 0:
+        blocked: set[str] = set()  # hosts at their limit or pacing: only main thread frees them
+        candidates: list[QueueEntry] = []
+        for limit in (room * 4, max(200, room * 8)):
+            busy = {e.url for e in inflight.values()}
+            candidates = self.catalog.pending(self.crawl_id, exclude=busy, limit=limit)
+            for entry in candidates:
+                if room <= 0:
+                    break
+                key = _host_key(entry.url)
+                if key in blocked:
+                    continue
+                with self.hosts_lock:
+                    host = self._host(key)
+                    if host.inflight >= self.opts.per_host:
+                        blocked.add(key)
+                        continue
+                    if host.next_start > now:
+                        wake = host.next_start if wake is None else min(wake, host.next_start)
+                        blocked.add(key)
+                        continue
+                    host.inflight += 1
+                    host.next_start = now + host.delay
+                inflight[pool.submit(self._process, entry)] = entry
+                room -= 1
+            if room <= 0 or len(candidates) < limit:
                 break
-            key = host_key(entry.url)
-            with self.hosts_lock:
-                host = self._host(key)
-                if host.inflight >= self.opts.per_host:
-                    continue
-                if host.next_start > now:
-                    wake = host.next_start if wake is None else min(wake, host.next_start)
-                    continue
-                host.inflight += 1
-                host.next_start = now + host.delay
-            inflight[pool.submit(self._process, entry)] = entry
-            room -= 1
         if not inflight and candidates and wake is None:
             wake = now + 0.05
         return wake
@@ -440,7 +458,6 @@ class _Crawl:
         requisites: list[tuple[str, str]] = []
         title: str | None = None
         state, reason = "done", None
-        is_page = entry.kind in ("page", "frame")
         if ex.status in _REDIRECTS and ex.header("Location"):
             target = resolve(ex.url, ex.header("Location") or "")
             problem = self._redirect_problem(entry, target)
@@ -475,7 +492,8 @@ class _Crawl:
                 outlinks=outlinks,
                 requisites=requisites,
                 title=title,
-                page=is_page and state == "done" and ex.status not in _REDIRECTS,
+                # a frame gets its metadata record but is part of its page, not a page itself
+                page=entry.kind == "page" and state == "done" and ex.status not in _REDIRECTS,
             )
         )
         if entry.kind == "requisite" and records:
