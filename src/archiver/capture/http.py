@@ -42,6 +42,7 @@ _MAX_HEADER_BYTES = 256 * 1024
 _READ_SIZE = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_BROTLIPY_SLICE = 32  # input bytes per call where brotli has no output limit
 
 
 @dataclass
@@ -181,15 +182,13 @@ def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, l
     elif content_encoding == "deflate":
         decoder = zlib.decompressobj()
     elif content_encoding == "br":
-        decoder = brotli.Decompressor()
+        decoder = _BrotliDecoder()
     else:
         decoder = None
     try:
         for piece in pieces:
             if decoder is None:
                 out += piece
-            elif isinstance(decoder, brotli.Decompressor):
-                out += decoder.process(piece)
             else:
                 out += decoder.decompress(piece, limit + 1 - len(out))
             if len(out) > limit:
@@ -197,6 +196,30 @@ def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, l
     except (zlib.error, brotli.error) as exc:
         log.debug("body decoding stopped: %s", exc)
     return bytes(out[:limit])
+
+
+class _BrotliDecoder:
+    """Brotli through whichever binding ``import brotli`` finds, its output bounded.
+
+    Google's bindings (the ``brotli`` dependency) decode up to an output limit.  brotlipy, which
+    pywb depends on, installs a package of the same name that shadows them, with another API
+    (``decompress``) and no limit: it is fed small slices, so that one call cannot inflate a
+    compression bomb far past the limit.
+    """
+
+    def __init__(self) -> None:
+        self._decoder: Any = brotli.Decompressor()
+        self._process: Any = getattr(self._decoder, "process", None)
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._process is not None:
+            return bytes(self._process(data, output_buffer_limit=max_length))
+        out = bytearray()
+        for start in range(0, len(data), _BROTLIPY_SLICE):
+            out += self._decoder.decompress(data[start : start + _BROTLIPY_SLICE])
+            if len(out) >= max_length:
+                break
+        return bytes(out)
 
 
 # -- the client ------------------------------------------------------------------------------
