@@ -13,14 +13,20 @@ Decision on slow-drip responses: a body that trickles in, each gap shorter than
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import socket
 import struct
+import sys
 import threading
 import time
 import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
+import brotli
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -357,3 +363,107 @@ def test_memory_does_not_grow_with_response_size(small_site: SiteServer, tmp_pat
         [resp] = [r.rec_headers for r in ArchiveIterator(fh) if r.rec_type == "response"]
     assert int(resp.get_header("Content-Length")) > _BIG
     assert resp.get_header("WARC-Truncated") is None
+
+
+def _brotli(*parts: bytes, repeat_last: int = 1) -> bytes:
+    """Brotli-compress ``parts`` (the last one ``repeat_last`` times) with either binding."""
+    comp = brotli.Compressor(quality=1)
+    feed = getattr(comp, "process", None) or comp.compress  # Google's API, else brotlipy's
+    out = [feed(p) for p in parts[:-1]]
+    out += [feed(parts[-1]) for _ in range(repeat_last)]
+    return b"".join(out) + comp.finish()
+
+
+def test_brotli_page_is_decoded_for_links(small_site: SiteServer, tmp_path: Path) -> None:
+    html = b"<title>br</title><img src=/img/x.png><a href=/a/>a</a>"
+    body = _brotli(html)
+    small_site.routes["/br"] = _sequence(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: br\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    opts = CaptureOptions(obey_robots=False)
+    summary = archiver.capture([small_site.url("/br")], tmp_path / "col", options=opts)
+    assert summary.ok, summary.failures
+    assert summary.requisites == 1
+    [resp] = _responses(tmp_path / "col", small_site.url("/br"))
+    assert resp.block.endswith(body)  # stored as sent, still compressed
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_compression_bomb_page_is_parsed_in_bounded_memory(
+    small_site: SiteServer, tmp_path: Path, encoding: str
+) -> None:
+    # a real start, then 128 MiB of spaces (six times the parse limit), ~0.1 MB on the wire
+    html = b"<title>bomb</title><img src=/img/x.png>"
+    spaces = b" " * (1 << 20)
+    if encoding == "br":
+        body = _brotli(html, spaces, repeat_last=128)
+    else:
+        gz = zlib.compressobj(1, zlib.DEFLATED, 31)
+        body = gz.compress(html) + b"".join(gz.compress(spaces) for _ in range(128)) + gz.flush()
+    small_site.routes["/bomb"] = _sequence(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+        + f"Content-Encoding: {encoding}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    opts = CaptureOptions(obey_robots=False)
+    tracemalloc.start()
+    try:
+        summary = archiver.capture([small_site.url("/bomb")], tmp_path / "col", options=opts)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summary.ok and summary.requisites == 1
+    assert peak < 100 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _google_brotli() -> ModuleType:
+    """Google's brotli bindings, even where brotlipy's package shadows ``import brotli``."""
+    if hasattr(brotli.Decompressor(), "process"):
+        return brotli
+    found = [
+        Path(p) / name
+        for p in sys.path
+        if Path(p).is_dir()
+        for name in os.listdir(p)
+        if name.startswith("_brotli.") and name.endswith((".so", ".pyd"))
+    ]
+    if not found:
+        pytest.skip("Google's brotli bindings are not installed")
+    spec = importlib.util.spec_from_file_location("_brotli", found[0])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)  # not put in sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("binding", ["imported", "google"])
+def test_brotli_decoding_is_bounded_with_either_binding(
+    monkeypatch: pytest.MonkeyPatch, binding: str
+) -> None:
+    from archiver.capture import http
+
+    module = brotli if binding == "imported" else _google_brotli()
+    monkeypatch.setattr(http, "brotli", module)
+    html = b"<title>x</title>" + b"<p>para</p>" * 1000
+    comp = module.Compressor(quality=1)
+    feed = getattr(comp, "process", None) or comp.compress
+    small = feed(html) + comp.finish()
+    assert (
+        http.decode_body(iter([small]), chunked=False, content_encoding="br", limit=10**6) == html
+    )
+    comp = module.Compressor(quality=1)
+    feed = getattr(comp, "process", None) or comp.compress
+    bomb = b"".join(feed(bytes(1 << 20)) for _ in range(64)) + comp.finish()
+    tracemalloc.start()
+    try:
+        out = http.decode_body(iter([bomb]), chunked=False, content_encoding="br", limit=1 << 20)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out == bytes(1 << 20)
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB decoding 64 MiB of br"
+    damaged = small[:10] + b"\xff" * 50
+    partial = http.decode_body(iter([damaged]), chunked=False, content_encoding="br", limit=10**6)
+    assert html.startswith(partial)  # stops at the damage, no exception
