@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import click
 from archiver.capture import CaptureOptions, Seed, capture
 from archiver.cli.capture import format_summary
 from archiver.collection import Collection
+from archiver.pipeline import extract_collection
 from archiver.testing import SiteServer
 
 _MARKER = ".archiver-demo"
+SEED_PATH = "/2023/11/nug-and-resistance-forces-urge-junta-troops-to-defect-before-time-runs-out/"
 
 
 def _fresh_output(output: Path) -> None:
@@ -67,11 +70,39 @@ def demo_command(output: Path) -> int:
             f"  second capture wrote {again.bytes:,} bytes "
             f"({growth:.1%} of the first), {again.revisits} revisit records"
         )
+    _step("extract: clean article text and metadata, validated against the published schema")
+    status |= _extract(col)
     _step("the collection")
     _describe(col)
     click.echo("")
     click.secho(f"Done. Everything is in {output.resolve()}", bold=True)
     return status
+
+
+def _extract(col: Collection) -> int:
+    summary = extract_collection(col)
+    click.echo(
+        f"  {summary.written} article record(s) written to {summary.output}"
+        f" ({len(summary.invalid)} invalid, {summary.empty} page(s) without article text)"
+    )
+    for bad in summary.invalid:
+        click.echo(f"  INVALID {bad.url}: {'; '.join(bad.errors)}")
+    seed = None
+    with col.articles_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record["url"].endswith(SEED_PATH):
+                seed = record
+    if seed is None:
+        click.echo("  the seed article was not extracted")
+        return 1
+    shown = dict(seed)
+    text = str(shown["text"])
+    shown["text"] = text[:240] + f"… [{len(text):,} characters in all]"
+    click.echo("  The seed article's record (text shortened here):")
+    for line in json.dumps(shown, indent=2, ensure_ascii=False).splitlines():
+        click.echo("    " + line)
+    return 0 if not summary.invalid else 1
 
 
 def _describe(col: Collection) -> None:
