@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import select
 import socket
 import ssl
 import tempfile
@@ -231,6 +232,22 @@ class _Connection:
         self.ip = ip
         self.leftover = b""
 
+    def quiet(self) -> bool:
+        """Whether the idle connection has nothing to read, as it must to be reused.
+
+        This client never pipelines, so bytes after a response (or an EOF) were not asked for:
+        reusing the connection would take them as the response to the next request.
+        """
+        if self.leftover:
+            return False
+        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+            return False
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
@@ -273,9 +290,13 @@ class HttpClient:
     # -- connections -------------------------------------------------------------------------
 
     def _checkout(self, key: tuple[str, str, int]) -> _Connection | None:
-        with self._lock:
-            pool = self._idle.get(key)
-            return pool.pop() if pool else None
+        while True:
+            with self._lock:
+                pool = self._idle.get(key)
+                conn = pool.pop() if pool else None
+            if conn is None or conn.quiet():
+                return conn
+            conn.close()
 
     def _checkin(self, key: tuple[str, str, int], conn: _Connection) -> None:
         with self._lock:
@@ -372,7 +393,7 @@ class HttpClient:
             exchange.timings.reused_connection = reused
             exchange.timings.first_byte += connected - started
             exchange.timings.total += connected - started
-            if reusable:
+            if reusable and conn.quiet():
                 self._checkin(key, conn)
             else:
                 conn.close()
