@@ -435,6 +435,7 @@ class HttpClient:
         buf = conn.leftover
         conn.leftover = b""
         first_byte = 0.0
+        interim = 0  # bytes of 1xx responses skipped
         # -- status line and headers --
         while True:
             end = buf.find(b"\r\n\r\n")
@@ -444,9 +445,18 @@ class HttpClient:
                 sep = 2
             if end >= 0:
                 header_length = end + sep
-                break
-            if len(buf) > _MAX_HEADER_BYTES:
+                if not _is_interim(buf[:header_length]):
+                    break
+                # 100 Continue, 103 Early Hints: not the answer, which follows on the wire
+                interim += header_length
+                buf = buf[header_length:]
+                continue
+            if len(buf) + interim > _MAX_HEADER_BYTES:
                 raise FetchError("response headers larger than 256 KiB", url=url)
+            if time.monotonic() - t0 > self.max_response_time:
+                raise FetchError(
+                    f"no complete response headers after {self.max_response_time:g}s", url=url
+                )
             data = self._recv(url, sock, got=len(buf))
             if not data:
                 if not buf:
@@ -662,6 +672,18 @@ class _BodyCopier:
         self.payload.update(data)
         self.written += len(data)
         return cut
+
+
+def _is_interim(head: bytes) -> bool:
+    """Whether ``head`` is an interim 1xx response (101 excepted: no upgrade is ever asked)."""
+    parts = head.split(None, 2)
+    return (
+        len(parts) >= 2
+        and parts[0].startswith(b"HTTP/")
+        and len(parts[1]) == 3
+        and parts[1][:1] == b"1"
+        and parts[1] != b"101"
+    )
 
 
 def _parse_head(url: str, head: bytes) -> tuple[int, str, list[tuple[str, str]]]:
