@@ -33,6 +33,7 @@ from warcio.archiveiterator import ArchiveIterator
 import archiver
 from archiver import CaptureOptions, Collection
 from archiver.capture.http import HttpClient
+from archiver.errors import FetchError
 from archiver.testing import Handler, SiteServer
 from tests.capture.warcs import Rec, read_records
 from tests.interop.tools import assert_warcio_check
@@ -467,3 +468,103 @@ def test_brotli_decoding_is_bounded_with_either_binding(
     damaged = small[:10] + b"\xff" * 50
     partial = http.decode_body(iter([damaged]), chunked=False, content_encoding="br", limit=10**6)
     assert html.startswith(partial)  # stops at the damage, no exception
+
+
+def test_bytes_after_the_response_never_become_the_next_response(small_site: SiteServer) -> None:
+    # More bytes than Content-Length announced, shaped like a response: a client that reuses
+    # the connection would take them as the answer to its next request, for another URL.
+    small_site.routes["/extra"] = _sequence(
+        _head("200 OK", 5) + b"hello" + _head("200 OK", 9) + b"smuggled!"
+    )
+    with HttpClient(user_agent="t", read_timeout=2) as client:
+        with client.fetch(small_site.url("/extra")) as ex:
+            assert b"".join(ex.iter_block(start=ex.header_length)) == b"hello"
+        with client.fetch(small_site.url("/a/")) as ex:
+            assert ex.status == 200
+            assert b"Page A" in ex.decoded_body(limit=10**6)
+
+
+def test_interim_1xx_responses_are_skipped(small_site: SiteServer, tmp_path: Path) -> None:
+    page = b"<title>Hinted</title><link rel=stylesheet href=/s.css>"
+    small_site.routes["/hinted"] = _sequence(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload; as=style\r\n\r\n"
+        + b"HTTP/1.1 100 Continue\r\n\r\n"
+        + _head("200 OK", len(page))
+        + page
+    )
+    url = small_site.url("/hinted")
+    with HttpClient(user_agent="t", read_timeout=2) as client:
+        with client.fetch(url) as ex:
+            assert (ex.status, ex.reason) == (200, "OK")
+            assert b"".join(ex.iter_block()) == _head("200 OK", len(page)) + page
+        with client.fetch(small_site.url("/a/")) as ex:  # the connection is still in step
+            assert b"Page A" in ex.decoded_body(limit=10**6)
+    summary = archiver.capture([url], tmp_path / "col", options=FAST)
+    assert summary.ok and summary.pages == 1
+    [resp] = _responses(tmp_path / "col", url)
+    assert resp.block.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_endless_response_headers_are_refused(
+    small_site: SiteServer, release: threading.Event
+) -> None:
+    def endless(h: Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(100_000):
+            if release.is_set():
+                return
+            h.wfile.write(b"X-Padding-%d: %s\r\n" % (i, b"p" * 100))
+
+    small_site.routes["/endless"] = endless
+    client = HttpClient(user_agent="t", read_timeout=2)
+    with client, pytest.raises(FetchError, match="headers larger than 256 KiB") as info:
+        client.fetch(small_site.url("/endless"))
+    assert info.value.url == small_site.url("/endless")
+
+
+def test_body_until_close_is_stored_whole(small_site: SiteServer, tmp_path: Path) -> None:
+    body = b"<title>HTTP/1.0</title>" + b"q" * 70_000
+
+    def until_close(h: Handler) -> None:
+        h.send_raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + body)
+        h.close_connection = True
+
+    small_site.routes["/old"] = until_close
+    summary = archiver.capture([small_site.url("/old")], tmp_path / "col", options=FAST)
+    assert summary.ok and summary.pages == 1
+    [resp] = _responses(tmp_path / "col", small_site.url("/old"))
+    assert resp.block.endswith(body) and "WARC-Truncated" not in resp.headers
+
+
+def test_header_drip_past_max_response_time_fails(
+    small_site: SiteServer, release: threading.Event
+) -> None:
+    def drip(h: Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(200):
+            if release.wait(0.02):
+                return
+            h.wfile.write(b"X-%d: y\r\n" % i)
+            h.wfile.flush()
+
+    small_site.routes["/slow-head"] = drip
+    client = HttpClient(user_agent="t", read_timeout=1, max_response_time=0.3)
+    started = time.monotonic()
+    with client, pytest.raises(FetchError, match=r"no complete response headers after 0\.3s"):
+        client.fetch(small_site.url("/slow-head"))
+    assert time.monotonic() - started < 1.5
+
+
+def test_endless_interim_responses_are_refused(
+    small_site: SiteServer, release: threading.Event
+) -> None:
+    def hints(h: Handler) -> None:
+        for _ in range(10_000):
+            if release.is_set():
+                return
+            h.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x.css>; rel=preload\r\n\r\n")
+
+    small_site.routes["/hints"] = hints
+    client = HttpClient(user_agent="t", read_timeout=2)
+    with client, pytest.raises(FetchError, match="headers larger than 256 KiB"):
+        client.fetch(small_site.url("/hints"))
