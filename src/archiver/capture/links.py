@@ -87,14 +87,17 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
         if href:
             base = resolve(url, href) or url
         break
-    seen: set[str] = set()
+    # One seen-set per list: an image linked with <a href> (WordPress links every image to
+    # its full-size file) is still a requisite when an <img> names it too.
+    seen: dict[int, set[str]] = {}
 
     def add(target: list[tuple[str, str]], ref: str | None, how: str) -> None:
         if not ref:
             return
         resolved = resolve(base, ref)
-        if resolved and resolved not in seen:
-            seen.add(resolved)
+        done = seen.setdefault(id(target), set())
+        if resolved and resolved not in done:
+            done.add(resolved)
             target.append((resolved, how))
 
     title = root.find(".//title")

@@ -14,6 +14,29 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _SPACES = re.compile(r"[\t\n\r]")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4: ``/a/./b/../c`` → ``/a/c``."""
+    if "." not in path:
+        return path
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        if seg == ".":
+            if i == len(segments) - 1:
+                out.append("")
+            continue
+        if seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if i == len(segments) - 1:
+                out.append("")
+            continue
+        out.append(seg)
+    result = "/".join(out)
+    return result if result.startswith("/") else "/" + result
 
 
 def normalize_url(url: str) -> str:
@@ -47,8 +70,18 @@ def normalize_url(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username:
         raise CaptureError("URLs with credentials are not captured", url=url)
-    path = quote(parts.path or "/", safe=_PATH_SAFE, encoding="utf-8", errors="strict")
-    query = quote(parts.query, safe=_QUERY_SAFE, encoding="utf-8", errors="strict")
+    path = quote(
+        _remove_dot_segments(_STRAY_PERCENT.sub("%25", parts.path) or "/"),
+        safe=_PATH_SAFE,
+        encoding="utf-8",
+        errors="strict",
+    )
+    query = quote(
+        _STRAY_PERCENT.sub("%25", parts.query),
+        safe=_QUERY_SAFE,
+        encoding="utf-8",
+        errors="strict",
+    )
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
