@@ -14,6 +14,7 @@ longest-match rule, and reads ``Crawl-delay: 0.5`` as nothing.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -75,10 +76,8 @@ def _parse(text: str) -> list[_Group]:
             pattern = _normalise_path(value)
             current.rules.append(_Rule(key == "allow", pattern, _compile(pattern)))
         elif key == "crawl-delay":
-            try:
+            with contextlib.suppress(ValueError):  # a malformed delay is ignored
                 current.delay = max(0.0, float(value))
-            except ValueError:
-                pass
     return groups
 
 
