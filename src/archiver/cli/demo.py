@@ -10,7 +10,10 @@ import click
 
 from archiver.capture import CaptureOptions, Seed, capture
 from archiver.cli.capture import format_summary
+from archiver.bag import make_bag
 from archiver.collection import Collection
+from archiver.errors import WARCError
+from archiver.fixity import damage_warc_record, format_report, verify
 from archiver.pipeline import extract_collection
 from archiver.testing import SiteServer
 
@@ -74,6 +77,7 @@ def demo_command(output: Path) -> int:
     status |= _extract(col)
     _step("the collection")
     _describe(col)
+    status |= _bag_and_verify(col, output)
     click.echo("")
     click.secho(f"Done. Everything is in {output.resolve()}", bold=True)
     return status
@@ -92,7 +96,8 @@ def _extract(col: Collection) -> int:
         for line in fh:
             record = json.loads(line)
             if record["url"].endswith(SEED_PATH):
-                seed = record
+                seed = record  # the first capture's record (the second one is a revisit)
+                break
     if seed is None:
         click.echo("  the seed article was not extracted")
         return 1
@@ -103,6 +108,63 @@ def _extract(col: Collection) -> int:
     for line in json.dumps(shown, indent=2, ensure_ascii=False).splitlines():
         click.echo("    " + line)
     return 0 if not summary.invalid else 1
+
+
+def _bag_and_verify(col: Collection, output: Path) -> int:
+    _step("bag: the collection packaged as a BagIt 1.0 bag (the collection is not touched)")
+    bag = make_bag(
+        col,
+        output / "bag",
+        info={
+            "Source-Organization": "archiver demo",
+            "Contact-Email": "archive@example.org",
+        },
+    )
+    click.echo(f"  bag:       {bag.path.resolve()}")
+    click.echo(
+        f"  payload:   {bag.payload_files} files, {bag.payload_bytes:,} bytes "
+        f"(Payload-Oxum {bag.payload_oxum}); manifests: {', '.join(bag.algorithms)}"
+    )
+    history = output / "fixity-history.sqlite"
+    _step("verify: every file's digests and every WARC record's digests")
+    report = verify(bag.path, history=history)
+    for line in format_report(report).splitlines():
+        click.echo("  " + line)
+    if not report.ok:
+        return 1
+    _step("damage a copy of the bag (one byte of the seed article's WARC record) and verify it")
+    damaged = output / "bag-damaged"
+    shutil.copytree(bag.path, damaged)
+    seed_url = _seed_url(col)
+    target = None
+    for warc in sorted((damaged / "data").rglob("*.warc.gz")):
+        try:
+            target = damage_warc_record(warc, target_uri=seed_url)
+            break
+        except WARCError:
+            continue
+    if target is None:
+        click.echo("  no response record to damage")
+        return 1
+    click.echo(f"  flipped a byte of {target.record_id} ({target.target_uri})")
+    click.echo(f"  in {target.file} (record at offset {target.offset})")
+    damaged_report = verify(damaged, history=history)
+    for line in format_report(damaged_report).splitlines():
+        click.echo("  " + line)
+    if damaged_report.ok:
+        click.echo("  THE DAMAGE WAS NOT FOUND")
+        return 1
+    click.echo(f"  History of fixity runs: {history}")
+    return 0
+
+
+def _seed_url(col: Collection) -> str | None:
+    with col.pages_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            url = json.loads(line).get("url")
+            if url and url.endswith(SEED_PATH):
+                return str(url)
+    return None
 
 
 def _describe(col: Collection) -> None:
