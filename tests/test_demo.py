@@ -7,18 +7,24 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
-from tests.interop.tools import assert_warcio_check
+from tests.interop.tools import assert_warcio_check, warcio_check
 
 
+@pytest.mark.broken_warcs  # the demo damages a copy of its bag on purpose
 def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "demo"
     assert main(["demo", "--output", str(out_dir)]) == 0
     out = capsys.readouterr().out
     assert "Serving the example news site at http://127.0.0.1:" in out
     assert str(out_dir.resolve()) in out
-    warcs = sorted(out_dir.rglob("*.warc.gz"))
-    assert warcs
+    assert "article record(s) written" in out and '"title": "NUG and Resistance' in out
+    assert "result:   VALID" in out and "result:   INVALID" in out
+    assert "[warc-block-digest]" in out and "record at offset" in out
+    damaged = sorted((out_dir / "bag-damaged").rglob("*.warc.gz"))
+    warcs = sorted(set(out_dir.rglob("*.warc.gz")) - set(damaged))
+    assert len(warcs) >= 4  # the collection's and the bag's copies
     assert_warcio_check(warcs, require_digests=True)  # the real CLI, on the demo's own files
+    assert not warcio_check(damaged).ok  # and it agrees the damaged copy is damaged
 
 
 def test_demo_refuses_to_clobber_a_folder_it_did_not_make(

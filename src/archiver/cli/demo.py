@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from archiver.bag import make_bag
 from archiver.capture import CaptureOptions, Seed, capture
 from archiver.cli.capture import format_summary
-from archiver.bag import make_bag
 from archiver.collection import Collection
 from archiver.errors import WARCError
 from archiver.fixity import damage_warc_record, format_report, verify
