@@ -22,9 +22,12 @@ __all__ = ["clean_tree", "is_boilerplate_attr"]
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
     "embed", "video", "audio", "source", "track", "map", "input", "select", "textarea",
-    "button", "option", "nav", "aside", "footer", "dialog", "menu", "link", "meta", "head",
-    "header",
+    "option", "link", "meta", "head",
 )  # fmt: skip
+#: Page furniture by tag.  Broken markup can leave one of these open so that it swallows the
+#: rest of the page (libxml2 does not apply HTML5's closing rules), so they are removed only
+#: when they do not hold most of the page's text.
+_FURNITURE_TAGS = ("nav", "aside", "footer", "header", "button", "dialog", "menu")
 
 _T = r"(?:^|[\s_-])"  # start of a class token (classes and ids split on space, - and _)
 _E = r"(?:$|[\s_-])"  # end of a class token
@@ -45,6 +48,11 @@ WEAK = re.compile(
 )
 POSITIVE = re.compile(
     r"article|content|entry|post-?body|story|main|body|text|blog|prose|rich-?text|markdown"
+)
+#: Class names of page builders (``elementor-widget-wrap``) say nothing about the content.
+_BUILDER = re.compile(
+    r"(?:^|\s)(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|uagb|kb-|e-con|fusion|"
+    r"gb-|ct-|oxy-|tve|thrv|av_|avia|x-|bricks|wp-elements)[^\s]*"
 )
 _hidden = etree.XPath(
     "//*[@hidden or @aria-hidden='true' or "
@@ -73,6 +81,22 @@ def _is_content_marked(el: Any, attrs: str) -> bool:
     )
 
 
+def _is_weak_furniture(el: Any, attrs: str, total: int) -> bool:
+    attrs = _BUILDER.sub(" ", attrs)
+    if not WEAK.search(attrs) or POSITIVE.search(attrs):
+        return False
+    if len(element_text(el)) >= _WEAK_SHARE * total:
+        return False
+    # Two real paragraphs make an element content, whatever its class says.
+    long_paragraphs = 0
+    for p in el.iter("p"):
+        if len(element_text(p)) > 120:
+            long_paragraphs += 1
+            if long_paragraphs >= 2:
+                return False
+    return True
+
+
 def clean_tree(root: Any) -> None:
     """Strip non-content elements from the parsed page ``root`` in place."""
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
@@ -82,6 +106,9 @@ def clean_tree(root: Any) -> None:
     total = max(len(element_text(body)), 1)
 
     doomed: list[Any] = []
+    for el in root.iter(*_FURNITURE_TAGS):
+        if len(element_text(el)) < _GUARD_SHARE * total:
+            doomed.append(el)
     for el in _hidden(root):
         if el.tag in _KEEP_TAGS:
             continue
@@ -97,11 +124,7 @@ def clean_tree(root: Any) -> None:
         if STRONG.search(attrs):
             if len(element_text(el)) < _GUARD_SHARE * total:
                 doomed.append(el)
-        elif (
-            WEAK.search(attrs)
-            and not POSITIVE.search(attrs)
-            and len(element_text(el)) < _WEAK_SHARE * total
-        ):
+        elif _is_weak_furniture(el, attrs, total):
             doomed.append(el)
     for el in doomed:
         remove_element(el)

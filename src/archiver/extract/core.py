@@ -24,8 +24,10 @@ __all__ = ["extract"]
 
 log = logging.getLogger(__name__)
 
-#: Below this many characters of body text, a JSON-LD ``articleBody`` is preferred.
-_SHORT_TEXT = 200
+#: A JSON-LD ``articleBody`` replaces the text found in the page when it is this much longer
+#: (pages that render their text with scripts, or show only a teaser of it).
+_LONGER_BODY = float(__import__("os").environ.get("LB", "1.3"))
+_MIN_BODY = 150
 
 
 def extract(
@@ -88,7 +90,11 @@ def _extract(
 
     text = "\n\n".join(paragraphs)
     body = meta.jsonld.body
-    if len(text) < _SHORT_TEXT and body and len(body) > max(len(text), _SHORT_TEXT):
+    if (
+        body
+        and len(body) >= _MIN_BODY
+        and (len(body) > len(text) * _LONGER_BODY or not _covers(text, body))
+    ):
         lines = (normalize_space(line) for line in body.replace("\r", "").split("\n"))
         text = "\n\n".join(filter_paragraphs([ln for ln in lines if ln], title=title))
 
@@ -107,6 +113,15 @@ def _extract(
         tags=tuple(meta.tags),
         images=_merge_images(meta.images, images, url),
     )
+
+
+def _covers(text: str, body: str) -> bool:
+    """Whether ``text`` holds most of the opening words of ``body``."""
+    words = body.split()[:80]
+    if not words:
+        return True
+    present = set(text.split())
+    return sum(word in present for word in words) >= 0.6 * len(words)
 
 
 def _apply_rule_metadata(rule: SiteRule, root: Any, meta: Metadata) -> None:

@@ -18,6 +18,7 @@ The algorithm, in three steps:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,22 @@ _paragraph_nodes = etree.XPath(
     " or self::center or self::dd) and text()[string-length(normalize-space()) > 20])]",
     smart_strings=False,
 )
+_block_nodes = etree.XPath(
+    "//body//*[self::p or self::pre or self::li or self::blockquote or self::td or self::dd"
+    " or self::dt or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    " or self::figcaption or self::th"
+    " or ((self::div or self::section or self::article or self::span or self::font"
+    " or self::center or self::main) and text()[normalize-space()])]",
+    smart_strings=False,
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+#: Shorter blocks (outside headings and list items) count as furniture when climbing.
+_MIN_GOOD = int(os.environ.get("MG", "60"))
+#: How much a character of furniture costs against a character of readable text.
+
+_JUNK_WEIGHT = float(os.environ.get("JW", "2.5"))
+#: An ancestor must beat the current choice by this factor to be chosen.
+_CLIMB_MARGIN = float(os.environ.get("CM", "1.6"))
 _TAG_BONUS = {
     "div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0,
     "blockquote": 3.0, "form": -3.0, "ol": -3.0, "ul": -3.0, "dl": -3.0, "dd": -3.0,
@@ -47,6 +64,7 @@ _CONTENT_ATTR = re.compile(
     r"(?:article|entry|post|story|news|blog)[-_]?(?:body|content|text|inner|detail)|"
     r"articlebody|main-?content|body-?text|rich-?text|prose|markdown"
 )
+_BODY_ATTR = re.compile(r"(?:article|story|entry|post)[-_]?(?:body|content)|articlebody")
 _PRUNE_TAGS = ("div", "section", "ul", "ol", "dl", "table", "form", "figure", "span", "p")
 _JUNK_LINE = re.compile(
     r"^(?:advertisement|advertising|anzeige|publicité|sponsored( content)?|"
@@ -149,7 +167,69 @@ def find_main(root: Any) -> list[Any]:
             best, best_score = el, final
     if best is None:
         return []
+    expanded = _expand(best, root)
+    if expanded is not best:
+        return [expanded]
     return _with_siblings(best, best_score, scores)
+
+
+def _own_text(el: Any) -> tuple[int, int]:
+    """(text length, link text length) of what a block holds outside nested blocks."""
+    size = len((el.text or "").strip())
+    links = 0
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in BLOCK_TAGS:
+            size += len(element_text(child))
+            links += sum(len(element_text(a)) for a in child.iter("a"))
+        size += len((child.tail or "").strip())
+    return size, links
+
+
+def _expand(best: Any, root: Any) -> Any:
+    """Climb from ``best`` to the ancestor that holds the most readable text for the least
+    furniture: an article split into many sections has no single best section."""
+    attrs = attr_text(best)
+    if (best.get("itemprop") or "").lower() == "articlebody" or (
+        attrs and _BODY_ATTR.search(attrs)
+    ):
+        return best  # the page names its article body: trust it
+    chain = [best, *best.iterancestors()]
+    chain = [el for el in chain if el.tag not in ("html",)]
+    if len(chain) < 2:
+        return best
+    members = {el: i for i, el in enumerate(chain)}
+    good = [0] * len(chain)
+    for node in _block_nodes(root):
+        size, links = _own_text(node)
+        if size == 0:
+            continue
+        tag = node.tag
+        if tag in _HEADINGS or tag in ("li", "dt", "dd", "th", "td"):
+            if links * 4 > size:
+                continue
+            weight = size  # neutral: neither evidence for nor against a container
+        elif size < _MIN_GOOD or links * 5 > size:
+            continue
+        else:
+            weight = size
+        index = members.get(node)
+        if index is None:
+            for anc in node.iterancestors():
+                index = members.get(anc)
+                if index is not None:
+                    break
+        if index is not None:
+            good[index] += weight
+    chosen = best
+    best_value = float("-inf")
+    cumulative = 0
+    for index, el in enumerate(chain):
+        cumulative += good[index]
+        value = cumulative - _JUNK_WEIGHT * (len(element_text(el)) - cumulative)
+        if value > (best_value * _CLIMB_MARGIN if best_value > 0 else best_value):
+            best_value, chosen = value, el
+    return chosen
 
 
 def _with_siblings(best: Any, best_score: float, scores: dict[Any, float]) -> list[Any]:
