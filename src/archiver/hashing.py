@@ -43,9 +43,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Read size for every streaming loop.  1 MiB keeps per-call overhead negligible next to the
-#: hashing itself while staying far below any memory concern.
-BLOCK_SIZE = 1024 * 1024
+#: Read size for every streaming loop.  256 KiB keeps per-call overhead negligible and the block
+#: stays in the CPU cache while every hasher reads it (measured faster than 1 and 4 MiB here).
+BLOCK_SIZE = 256 * 1024
 
 PoolKind = Literal["thread", "process"]
 _T = TypeVar("_T")

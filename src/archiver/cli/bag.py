@@ -44,6 +44,7 @@ def _parse_info(items: tuple[str, ...]) -> dict[str, list[str]]:
     help="Manifest algorithm (repeatable).",
 )
 @click.option("--hardlink", is_flag=True, help="Hard-link closed WARC files instead of copying.")
+@click.option("--no-fsync", is_flag=True, help="Do not wait for the copy to reach the disk.")
 @click.option("--workers", type=click.IntRange(min=1), help="Hashing threads (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def bag_command(
@@ -56,6 +57,7 @@ def bag_command(
     contact_email: str | None,
     algorithms: tuple[str, ...],
     hardlink: bool,
+    no_fsync: bool,
     workers: int | None,
     as_json: bool,
 ) -> int:
@@ -78,6 +80,7 @@ def bag_command(
         link="hardlink" if hardlink else "copy",
         serialize=serialize,
         workers=workers,
+        fsync=not no_fsync,
     )
     if as_json:
         click.echo(

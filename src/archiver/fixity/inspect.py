@@ -277,6 +277,16 @@ def inspect_bag(
     return found
 
 
+def _hash_job(
+    job: tuple[str, str, tuple[str, ...], bool],
+) -> tuple[str, FileDigests, WarcCheck | None]:
+    """Hash one file (and check its WARC records); top-level so a process pool can run it."""
+    root, rel, algos, is_warc = job
+    checker = WarcChecker(rel) if is_warc else None
+    result = hash_file(Path(root) / rel, algos, consumer=checker.feed if checker else None)
+    return rel, result, checker.result() if checker else None
+
+
 def _hashable() -> set[str]:
     import hashlib
 
@@ -438,25 +448,26 @@ def _hash_and_compare(
             for path in files:
                 jobs.setdefault(path, set()).add(algo)
 
-    def work(rel: str) -> tuple[str, FileDigests, WarcCheck | None]:
-        checker = WarcChecker(rel) if check_warcs and rel in payload and is_warc_name(rel) else None
-        result = hash_file(
-            root / rel, sorted(jobs[rel]), consumer=checker.feed if checker else None
+    sizes = [
+        (
+            payload.get(rel, 0),
+            (
+                str(root),
+                rel,
+                tuple(sorted(algos)),
+                check_warcs and rel in payload and is_warc_name(rel),
+            ),
         )
-        if progress is not None:
-            progress(result.size)
-        return rel, result, checker.result() if checker else None
-
-    sizes = [(payload.get(rel, 0), rel) for rel in jobs]
+        for rel, algos in jobs.items()
+    ]
     results: dict[str, FileDigests] = {}
     warcs: list[WarcCheck] = []
-    # threads: the WARC checker's state lives in the calling process
-    for rel, result, warc in run_largest_first(
-        work, sizes, workers=workers, pool="thread" if check_warcs else pool
-    ):
+    for rel, result, warc in run_largest_first(_hash_job, sizes, workers=workers, pool=pool):
         results[rel] = result
         if warc is not None:
             warcs.append(warc)
+        if progress is not None:
+            progress(result.size)
 
     for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
         real = algo.removeprefix("tag:")

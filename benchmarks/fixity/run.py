@@ -1,0 +1,292 @@
+"""Fixity benchmark: archiver verify / make_bag against bagit-python and an openssl floor.
+
+Run with ``make bench`` (all benchmarks) or ``python benchmarks/fixity/run.py``.  Options:
+``--rounds N`` (default 3), ``--small`` (a 256 MiB payload, for a quick look; figures from it are
+never written to docs/benchmarks.md).
+
+The payload is generated once under ``benchmarks/_work/fixity`` (git-ignored): 200 files of
+10 MiB plus 2,000 files of 32-64 KiB (random bytes, fixed seed for the sizes), about 2.04 GiB,
+laid out as a collection (``big/``, ``small/``).  All files are read once before timing so every
+tool works from the page cache (24 GiB RAM here); the rounds interleave the tools so background
+load hits them alike, and each tool's best round is reported next to its median.
+
+Verify (the same bag, made by archiver):
+  * archiver ``verify`` with 2 threads (and, separately, 2 processes),
+  * bagit-python ``Bag.validate(processes=2)``,
+  * floor: ``openssl dgst -sha512`` then ``-sha256`` over the same payload files, split into
+    2 size-balanced groups run as 2 processes at once.
+make_bag (the same payload):
+  * archiver ``make_bag`` (copy + hash in one read, 2 threads), with and without fsync,
+  * bagit-python ``make_bag(processes=2, checksums=[sha512, sha256])`` on a fresh copy of the
+    payload (it bags in place: it moves files and writes no payload bytes; the copy is untimed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "benchmarks" / "_work" / "fixity"
+DOCS = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT / "src"))
+
+import bagit  # noqa: E402
+
+from archiver.bag import make_bag  # noqa: E402
+from archiver.collection import Collection  # noqa: E402
+from archiver.fixity import verify  # noqa: E402
+
+ALGORITHMS = ("sha512", "sha256")
+MiB = 1024 * 1024
+
+
+def generate(root: Path, *, big: int, big_size: int, small: int) -> int:
+    """Make the payload collection (once); returns its size in bytes."""
+    marker = root / ".complete"
+    if marker.exists():
+        return int(marker.read_text())
+    if root.exists():
+        shutil.rmtree(root)
+    col = Collection.create(root, name="bench", description="fixity benchmark payload")
+    rng = random.Random(20261125)
+    (root / "big").mkdir()
+    (root / "small").mkdir()
+    total = 0
+    chunk = os.urandom(big_size)
+    for i in range(big):
+        # distinct content per file without paying for 2 GiB of urandom
+        data = i.to_bytes(8, "big") + chunk[8:]
+        (root / "big" / f"big-{i:03d}.bin").write_bytes(data)
+        total += len(data)
+    for i in range(small):
+        data = os.urandom(rng.randint(32 * 1024, 64 * 1024))
+        (root / "small" / f"small-{i:04d}.bin").write_bytes(data)
+        total += len(data)
+    total += (col.path / "collection.json").stat().st_size
+    marker.write_text(str(total))
+    return total
+
+
+def warm(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                while fh.read(MiB):
+                    pass
+
+
+def balanced_groups(files: list[Path], groups: int) -> list[list[Path]]:
+    """Split files into ``groups`` lists of about equal total size (largest first)."""
+    out: list[list[Path]] = [[] for _ in range(groups)]
+    sizes = [0] * groups
+    for path in sorted(files, key=lambda p: -p.stat().st_size):
+        i = sizes.index(min(sizes))
+        out[i].append(path)
+        sizes[i] += path.stat().st_size
+    return out
+
+
+def openssl_floor(root: Path, files: list[Path]) -> None:
+    """Two openssl processes at a time, one per balanced half: sha512 pass, then sha256 pass."""
+    groups = [[str(p.relative_to(root)) for p in g] for g in balanced_groups(files, 2)]
+    for algo in ALGORITHMS:
+        procs = [
+            subprocess.Popen(
+                ["openssl", "dgst", f"-{algo}", "-r", *group], cwd=root, stdout=subprocess.DEVNULL
+            )
+            for group in groups
+        ]
+        if any(proc.wait() != 0 for proc in procs):
+            raise SystemExit("openssl dgst failed")
+
+
+def timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--small", action="store_true", help="256 MiB payload; docs untouched")
+    args = parser.parse_args(argv)
+    if shutil.which("openssl") is None:
+        subprocess.run(["apt-get", "install", "-y", "openssl"], check=True)
+
+    big, small = (20, 200) if args.small else (200, 2000)
+    payload = WORK / ("payload-small" if args.small else "payload")
+    WORK.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    size = generate(payload, big=big, big_size=10 * MiB, small=small)
+    files = sum(1 for p in payload.rglob("*") if p.is_file())
+    prepared = time.perf_counter() - t0
+    print(f"payload: {files} files, {size / 2**30:.2f} GiB ({prepared:.1f} s to prepare)")
+
+    bag_dir = WORK / "bag"
+    if bag_dir.exists():
+        shutil.rmtree(bag_dir)
+    make_bag(payload, bag_dir, workers=2, fsync=False)
+    warm(bag_dir)
+    bag_files = [p for p in (bag_dir / "data").rglob("*") if p.is_file()]
+
+    results: dict[str, list[float]] = {}
+
+    def record(name: str, seconds: float) -> None:
+        results.setdefault(name, []).append(seconds)
+        print(
+            f"  {name:<44} {seconds:7.2f} s  {size / MiB / seconds:7.0f} MiB/s  (load {loadavg()})"
+        )
+
+    loads = [loadavg()]
+    for round_no in range(1, args.rounds + 1):
+        print(f"verify round {round_no}")
+
+        def archiver_verify(pool: str = "thread") -> None:
+            report = verify(bag_dir, workers=2, pool=pool, check_warcs=pool == "thread")  # type: ignore[arg-type]
+            assert report.ok, [p.message for p in report.errors][:3]
+
+        record("archiver verify (2 threads)", timed(archiver_verify))
+        record(
+            "bagit-python validate (processes=2)",
+            timed(lambda: bagit.Bag(str(bag_dir)).validate(processes=2)),
+        )
+        record(
+            "openssl dgst sha512+sha256 (2 processes)",
+            timed(lambda: openssl_floor(bag_dir, bag_files)),
+        )
+        record("archiver verify (2 processes)", timed(lambda: archiver_verify("process")))
+    shutil.rmtree(bag_dir)
+
+    for round_no in range(1, max(2, args.rounds - 1) + 1):
+        print(f"make_bag round {round_no}")
+        for fsync in (False, True):
+            target = WORK / f"archiver-bag-{int(fsync)}"
+            job = functools.partial(make_bag, payload, target, workers=2, fsync=fsync)
+            record(f"archiver make_bag (2 threads, fsync={fsync})", timed(job))
+            shutil.rmtree(target)
+            subprocess.run(["sync"], check=True)
+        copy = WORK / "bagit-copy"
+        if copy.exists():
+            shutil.rmtree(copy)
+        copy_seconds = timed(functools.partial(shutil.copytree, payload, copy))
+        subprocess.run(["sync"], check=True)
+        warm(copy)
+        job = functools.partial(bagit.make_bag, str(copy), processes=2, checksums=list(ALGORITHMS))
+        seconds = timed(job)
+        record("bagit-python make_bag (processes=2)", seconds)
+        # what a user who must keep the source untouched runs: copy, then bag the copy
+        record("cp -r + bagit-python make_bag", copy_seconds + seconds)
+        shutil.rmtree(copy)
+        subprocess.run(["sync"], check=True)
+    loads.append(loadavg())
+
+    best = {name: min(v) for name, v in results.items()}
+    median = {name: statistics.median(v) for name, v in results.items()}
+    archiver_verify_s = best["archiver verify (2 threads)"]
+    # (label, slower tool, archiver run, target)
+    comparisons = [
+        ("verify: archiver vs bagit-python", "bagit-python validate (processes=2)",
+         "archiver verify (2 threads)", ">= 2x"),
+        ("verify: archiver vs openssl floor", "openssl dgst sha512+sha256 (2 processes)",
+         "archiver verify (2 threads)", ">= 0.8x"),
+        ("make_bag (fsync=False): archiver vs bagit-python", "bagit-python make_bag (processes=2)",
+         "archiver make_bag (2 threads, fsync=False)", ">= 2x"),
+        ("make_bag (fsync=True, the default): archiver vs bagit-python",
+         "bagit-python make_bag (processes=2)", "archiver make_bag (2 threads, fsync=True)", "-"),
+        ("make_bag (fsync=False): archiver vs cp -r + bagit-python",
+         "cp -r + bagit-python make_bag", "archiver make_bag (2 threads, fsync=False)", "-"),
+    ]  # fmt: skip
+    ratios = {label: best[other] / best[ours] for label, other, ours, _ in comparisons}
+    targets = {label: target for label, _, _, target in comparisons}
+    for label, ratio in ratios.items():
+        print(f"{label}: {ratio:.2f}x")
+    assert archiver_verify_s > 0
+    (WORK / "results.json").write_text(
+        json.dumps({"best": best, "median": median, "ratios": ratios}, indent=2)
+    )
+    if not args.small:
+        write_docs(size, files, args.rounds, best, median, ratios, targets, loads)
+    return 0
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout
+    openssl = openssl.split("(")[0].strip()
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, {openssl}, bagit-python {bagit.VERSION}"
+    )
+
+
+def write_docs(
+    size: int,
+    files: int,
+    rounds: int,
+    best: dict[str, float],
+    median: dict[str, float],
+    ratios: dict[str, float],
+    targets: dict[str, str],
+    loads: list[str],
+) -> None:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "## Fixity",
+        "",
+        f"Measured {when} with `python benchmarks/fixity/run.py` (what `make bench` runs) on "
+        f"{_machine()}.  Load average before / after: {loads[0]} / {loads[-1]} (the machine is "
+        "shared with other work; the rounds interleave the tools so they meet the same load).",
+        "",
+        f"Payload: {files} files, {size / 2**30:.2f} GiB (200 x 10 MiB + 2,000 x 32-64 KiB), "
+        f"digests sha512 + sha256, all files in the page cache.  Best of {rounds} rounds "
+        "(verify) and of 2 rounds (make_bag), with the median; MiB/s is payload size / best time.",
+        "",
+        "| run | best s | median s | MiB/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in best:
+        mibs = size / MiB / best[name]
+        lines.append(f"| {name} | {best[name]:.2f} | {median[name]:.2f} | {mibs:.0f} |")
+    lines += ["", "| ratio (best times) | measured | target |", "|---|---:|---:|"]
+    lines += [f"| {label} | {ratio:.2f}x | {targets[label]} |" for label, ratio in ratios.items()]
+    lines += [
+        "",
+        "Notes: the payload holds no WARC files, so verify's record checks do no work here.  "
+        "bagit-python make_bag moves the payload into data/ (it writes no payload bytes) while "
+        "archiver copies it and leaves the source untouched; with fsync=True (the default) "
+        "archiver also waits until the copy is on the disk.",
+    ]
+    text = DOCS.read_text(encoding="utf-8")
+    begin, end = "<!-- BEGIN fixity -->", "<!-- END fixity -->"
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    DOCS.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
+    print(f"wrote the fixity section of {DOCS}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
