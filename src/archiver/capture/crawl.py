@@ -44,6 +44,7 @@ __all__ = ["CaptureProgress", "capture"]
 log = logging.getLogger(__name__)
 
 _REDIRECTS = {301, 302, 303, 307, 308}
+_ROBOTS_REDIRECTS = 5
 _RETRY_STATUS = {429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524}
 _PARSE_LIMIT = 20 * 1024 * 1024
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -355,18 +356,30 @@ class _Crawl:
         with lock:
             if host.robots is not None:
                 return host.robots
-            robots_url = resolve(url, "/robots.txt") or url
+            robots_url: str | None = resolve(url, "/robots.txt") or url
             status: int | None = None
             body = b""
-            try:
-                ex = self._fetch_with_retries(robots_url)
-            except FetchError as exc:
-                log.warning("robots.txt unreachable for %s: %s", key, exc.reason)
-            else:
+            # RFC 9309 §2.3.1.2: follow at least five redirects (each hop is archived); past
+            # that the file counts as unavailable, like a 4xx: no rules.
+            for _hop in range(_ROBOTS_REDIRECTS + 1):
+                if robots_url is None:
+                    break
+                try:
+                    ex = self._fetch_with_retries(robots_url)
+                except FetchError as exc:
+                    log.warning("robots.txt unreachable for %s: %s", key, exc.reason)
+                    status, body = None, b""
+                    break
                 with ex:
                     status = ex.status
                     body = ex.decoded_body(limit=512 * 1024)
                     self._write_plain(ex)
+                    location = ex.header("Location") if status in _REDIRECTS else None
+                if not location:
+                    break
+                robots_url = resolve(robots_url, location)
+            else:
+                status, body = 404, b""
             policy = RobotsPolicy.from_response(status, body)
             with self.hosts_lock:
                 host.robots = policy
