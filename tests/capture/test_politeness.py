@@ -174,3 +174,25 @@ def test_user_agent_carries_the_contact_url(site: SiteServer, tmp_path: Path) ->
     assert f"http-header-user-agent: {agent}".encode() in recs[0].block
     requests = [r for r in recs if r.type == "request"]
     assert requests and all(f"User-Agent: {agent}\r\n".encode() in r.block for r in requests)
+
+
+def test_robots_txt_redirects_are_followed(site: SiteServer, tmp_path: Path) -> None:
+    # RFC 9309 §2.3.1.2: follow at least five consecutive redirects (http -> https, www, CDN)
+    (site.root / "rules.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    site.routes["/robots.txt"] = lambda h: h.send_raw(
+        b"HTTP/1.1 301 Moved\r\nLocation: /moved/robots\r\nContent-Length: 5\r\n\r\nmoved"
+    )
+    site.routes["/moved/robots"] = lambda h: h.send_raw(
+        b"HTTP/1.1 302 Found\r\nLocation: /rules.txt\r\nContent-Length: 0\r\n\r\n"
+    )
+    with site:
+        private, public = site.url("/private/secret.html"), site.url("/p0.html")
+        summary = archiver.capture([private, public], tmp_path / "col")
+    assert [s.url for s in summary.skipped] == [private]
+    assert summary.pages == 1
+    fetched = [p for _t, p in _starts(site)]
+    assert "/private/secret.html" not in fetched
+    assert fetched.count("/rules.txt") == 1
+    recs = read_records(Collection.open(tmp_path / "col").warc_files())
+    archived = {r.url for r in recs if r.type == "response"}
+    assert {site.url("/robots.txt"), site.url("/moved/robots"), site.url("/rules.txt")} <= archived
