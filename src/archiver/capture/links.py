@@ -63,11 +63,27 @@ def css_links(css: str, base: str) -> list[tuple[str, str]]:
 
 
 def _srcset(value: str) -> list[str]:
+    """The URLs of a ``srcset``, split as HTML does: a URL runs to the next whitespace, so it
+    may hold commas (``data:`` placeholders of lazy loaders); a comma ending it, or the first
+    comma outside parentheses after its descriptors, starts the next candidate."""
     out = []
-    for candidate in value.split(","):
-        bits = candidate.strip().split()
-        if bits:
-            out.append(bits[0])
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0
+            while pos < end and (value[pos] != "," or depth):
+                depth += {"(": 1, ")": -1 if depth else 0}.get(value[pos], 0)
+                pos += 1
+        if url:
+            out.append(url)
     return out
 
 
