@@ -202,3 +202,29 @@ def test_a_requisite_is_fetched_once_per_run(
     recs = read_records(Collection.open(tmp_path / "col").warc_files())
     urls = [r.url for r in recs if r.type in ("response", "revisit")]
     assert len(urls) == len(set(urls))
+
+
+def test_srcset_is_split_as_html_does(sites: tuple[SiteServer, SiteServer], tmp_path: Path) -> None:
+    # WordPress lazy-loading: data: placeholders (with commas) in src/srcset, the real images
+    # in data-src/data-srcset, one with a comma in its own URL.
+    site, _other = sites
+    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+    (site.root / "lazy.html").write_text(
+        f'<title>Lazy</title><img src="{gif}" data-src="/img/lazy.png"'
+        f' srcset="{gif} 1x, data:image/svg+xml,%3Csvg%3E%3C/svg%3E 2x"'
+        ' data-srcset="/img/lazy-1x.png 1x,/img/lazy,2x.png 2x">'
+        '<img srcset="  /img/w-400.png 400w ,\n /img/w-800.png 800w  ">'
+    )
+    for name in ("lazy.png", "lazy-1x.png", "lazy,2x.png", "w-400.png", "w-800.png"):
+        (site.root / "img" / name).write_bytes(name.encode())
+    summary = archiver.capture([site.url("/lazy.html")], tmp_path / "col")
+    assert summary.ok, summary.failures
+    assert set(_fetched(site)) == {
+        "/robots.txt",
+        "/lazy.html",
+        "/img/lazy.png",
+        "/img/lazy-1x.png",
+        "/img/lazy,2x.png",
+        "/img/w-400.png",
+        "/img/w-800.png",
+    }
