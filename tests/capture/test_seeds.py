@@ -363,3 +363,37 @@ def test_truncated_feed_yields_what_it_can(small_site: SiteServer, secret: Path)
         assert exc.url == small_site.url("/not-well-formed.xml")
     else:
         assert [e.url for e in entries] == [small_site.url("/a/")]
+
+
+def test_sitemap_index_cycle_ends(small_site: SiteServer, tmp_path: Path) -> None:
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    (small_site.root / "index-a.xml").write_text(
+        f"<sitemapindex {ns}><sitemap><loc>/index-a.xml</loc></sitemap>"
+        "<sitemap><loc>/index-b.xml</loc></sitemap></sitemapindex>"
+    )
+    (small_site.root / "index-b.xml").write_text(
+        f"<sitemapindex {ns}><sitemap><loc>/index-a.xml</loc></sitemap>"
+        "<sitemap><loc>/pages.xml</loc></sitemap></sitemapindex>"
+    )
+    (small_site.root / "pages.xml").write_text(f"<urlset {ns}><url><loc>/a/</loc></url></urlset>")
+    seed = Seed.sitemap(small_site.url("/index-a.xml"))
+    summary = archiver.capture([seed], tmp_path / "col", options=QUICK)
+    assert summary.ok and summary.pages == 1
+    paths = [p for _t, p, _ua in small_site.requests()]
+    assert sorted(paths) == ["/a/", "/index-a.xml", "/index-b.xml", "/pages.xml"]
+
+
+def test_since_keeps_undated_entries(small_site: SiteServer, tmp_path: Path) -> None:
+    (small_site.root / "mixed.xml").write_text(
+        "<rss version='2.0'><channel>"
+        "<item><link>/a/</link></item>"  # no date: cannot be shown to be old, so kept
+        "<item><link>/old/</link><pubDate>Mon, 02 Jan 2006 15:04:05 GMT</pubDate></item>"
+        "<item><link>/</link><pubDate>not a date at all</pubDate></item>"
+        "</channel></rss>"
+    )
+    opts = CaptureOptions(requisites=False, obey_robots=False, since=date(2023, 1, 1))
+    summary = archiver.capture(
+        [Seed.feed(small_site.url("/mixed.xml"))], tmp_path / "col", options=opts
+    )
+    assert summary.ok
+    assert _page_urls(tmp_path / "col") == {small_site.url("/a/"), small_site.url("/")}
