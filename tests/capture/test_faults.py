@@ -33,8 +33,10 @@ from warcio.archiveiterator import ArchiveIterator
 import archiver
 from archiver import CaptureOptions, Collection
 from archiver.capture.http import HttpClient
+from archiver.capture.records import exchange_records
 from archiver.errors import FetchError
 from archiver.testing import Handler, SiteServer
+from archiver.warc.writer import WarcWriter
 from tests.capture.warcs import Rec, read_records
 from tests.interop.tools import assert_warcio_check
 
@@ -303,7 +305,9 @@ def test_slow_drip_within_the_read_timeout_completes(
     assert resp.block.endswith(body)
 
 
-def test_slow_drip_past_max_response_time_is_cut_and_marked_time(small_site: SiteServer) -> None:
+def test_slow_drip_past_max_response_time_is_cut_and_marked_time(
+    small_site: SiteServer, tmp_path: Path
+) -> None:
     def drip(h: Handler) -> None:
         h.send_raw(_head("200 OK", 10_000))
         for _ in range(100):
@@ -316,6 +320,14 @@ def test_slow_drip_past_max_response_time_is_cut_and_marked_time(small_site: Sit
         assert ex.truncated == "time"
         assert 0 < ex.payload_length < 10_000
         assert ex.timings.total < 1.5
+        # written as a capture would write it: a valid record marked WARC-Truncated: time
+        request, response = exchange_records(ex, algorithm="sha256")
+        with WarcWriter(tmp_path, "drip", warcinfo=[("software", "test")]) as writer:
+            writer.write_group([request, response])
+    [warc] = list(tmp_path.glob("*.warc.gz"))
+    [resp] = [r for r in read_records([warc]) if r.type == "response"]
+    assert resp.headers["WARC-Truncated"] == "time"
+    assert len(resp.block) == ex.response_length
 
 
 def test_garbage_instead_of_http_fails_with_a_reason(
