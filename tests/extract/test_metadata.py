@@ -8,7 +8,8 @@ from archiver.extract import extract
 from archiver.extract.metadata import bcp47
 from tests.extract.warcs import ARTICLE_HTML
 
-URL = "https://news.example.org/2024/05/01/floods/"
+URL = "https://news.example.org/news/floods/"
+DATED_URL = "https://news.example.org/2024/05/01/floods/"
 BODY = "<p>" + "A sentence of article text that is long enough to count. " * 6 + "</p>"
 
 
@@ -17,7 +18,7 @@ def page(head: str, body: str = BODY, lang: str = "") -> bytes:
 
 
 def test_jsonld_graph_article_wins() -> None:
-    article = extract(ARTICLE_HTML.encode(), url=URL)
+    article = extract(ARTICLE_HTML.encode(), url=DATED_URL)
     assert article.title == "Floods close the river road"
     assert article.authors == ("Naw Paw", "Saw Htoo")
     zone = timezone(timedelta(hours=6, minutes=30))
@@ -107,6 +108,22 @@ def test_microdata_and_time_and_visible_byline() -> None:
     article = extract(page("", plain), url="https://x.org/b")
     assert article.authors == ("Hsa Moo",)
     assert article.published == date(2018, 3, 4)
+
+
+def test_url_date_wins_but_keeps_the_declared_time_of_that_day() -> None:
+    head = '<meta property="article:published_time" content="2017-08-09T10:00:00+02:00">'
+    tz = timezone(timedelta(hours=2))
+    assert extract(page(head), url="https://x.org/2017/08/09/a").published == datetime(
+        2017, 8, 9, 10, tzinfo=tz
+    )
+    assert extract(page(head), url="https://x.org/2017/08/10/a").published == date(2017, 8, 10)
+
+
+def test_date_printed_by_the_headline() -> None:
+    body = "<h1>Headline</h1><p class='x'>Last updated: March 4, 2019</p>" + BODY
+    ld = '<script type="application/ld+json">{"@type": "Article", "datePublished": "2018-01-01"}'
+    ld += "</script>"
+    assert extract(page(ld, body), url=URL).published == date(2019, 3, 4)
 
 
 def test_date_from_url_when_nothing_declared() -> None:

@@ -68,6 +68,9 @@ _URL_DATE = re.compile(
 )
 _URL_DATE_LOOSE = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
 _NUMERIC_TEXT = re.compile(r"\b((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+# 17.05.2021 (day first, as written with dots) and 10/31/2024 (month first unless impossible)
+_DOTTED_DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})\b")
+_SLASHED_MDY = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
 
 
 def _day(year: int, month: int, day: int) -> date | None:
@@ -136,7 +139,11 @@ def parse_date(value: str | None) -> DateValue | None:
 def date_from_text(text: str) -> date | None:
     """The first written-out date (``May 1, 2024``, ``1 May 2024``, ``2024-05-01``) in ``text``."""
     best: tuple[int, date] | None = None
-    for pattern, order in ((_MDY, "mdy"), (_DMY, "dmy"), (_NUMERIC_TEXT, "ymd")):
+    patterns = (
+        (_MDY, "mdy"), (_DMY, "dmy"), (_NUMERIC_TEXT, "ymd"), (_DOTTED_DMY, "ndmy"),
+        (_SLASHED_MDY, "nmdy"),
+    )  # fmt: skip
+    for pattern, order in patterns:
         match = pattern.search(text)
         if match is None:
             continue
@@ -144,6 +151,13 @@ def date_from_text(text: str) -> date | None:
             day = _day(int(match[3]), _MONTHS[match[1].lower()], int(match[2]))
         elif order == "dmy":
             day = _day(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+        elif order == "ndmy":
+            day = _day(int(match[3]), int(match[2]), int(match[1]))
+        elif order == "nmdy":
+            first, second = int(match[1]), int(match[2])
+            if first > 12:  # cannot be a month: day first
+                first, second = second, first
+            day = _day(int(match[3]), first, second)
         else:
             day = _day(int(match[1]), int(match[2]), int(match[3]))
         if day is not None and (best is None or match.start() < best[0]):
