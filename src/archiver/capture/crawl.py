@@ -402,10 +402,20 @@ class _Crawl:
             if ex.status in _RETRY_STATUS and attempt < self.opts.retries:
                 wait = self._retry_after(ex) if ex.status in (429, 503) else None
                 ex.close()
+                if wait is not None:  # the server asked this client to wait: all its URLs do
+                    self._hold_host(url, wait)
                 self._sleep(wait if wait is not None else self._backoff(attempt))
                 attempt += 1
                 continue
             return ex
+
+    def _hold_host(self, url: str, seconds: float) -> None:
+        """Start no request to ``url``'s host for ``seconds`` (Retry-After)."""
+        with self.hosts_lock:
+            host = self._host(host_key(url))
+            until = time.monotonic() + seconds
+            host.last_start = max(host.last_start, until - host.delay)
+            host.next_start = max(host.next_start, until)
 
     def _pace(self, url: str) -> None:
         """Wait until ``host_delay`` / Crawl-delay after the host's last request, then claim.
