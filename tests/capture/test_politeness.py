@@ -196,3 +196,28 @@ def test_robots_txt_redirects_are_followed(site: SiteServer, tmp_path: Path) -> 
     recs = read_records(Collection.open(tmp_path / "col").warc_files())
     archived = {r.url for r in recs if r.type == "response"}
     assert {site.url("/robots.txt"), site.url("/moved/robots"), site.url("/rules.txt")} <= archived
+
+
+def test_retry_after_holds_back_the_whole_host(site: SiteServer, tmp_path: Path) -> None:
+    # 429 says "you are sending too much": not only the URL that got it must wait
+    count = 0
+
+    def limited(h: Handler) -> None:
+        nonlocal count
+        count += 1
+        if count == 1:
+            h.send_raw(b"HTTP/1.1 429 Slow Down\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n")
+        else:
+            h.send_raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    site.routes["/limited"] = limited
+    site.latency = 0.05
+    with site:
+        seeds = [site.url("/limited")] + [site.url(f"/p{i}.html") for i in range(4)]
+        opts = CaptureOptions(per_host=2, workers=2, obey_robots=False, requisites=False)
+        summary = archiver.capture(seeds, tmp_path / "col", options=opts)
+    assert summary.ok and summary.pages == 5
+    starts = _starts(site)
+    t429 = next(t for t, p in starts if p == "/limited")
+    during = [p for t, p in starts if t429 + 0.1 < t < t429 + 0.95]
+    assert during == [], f"requested while the host asked to wait: {during}"
