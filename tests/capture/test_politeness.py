@@ -118,7 +118,7 @@ def test_robots_group_for_our_product_token_applies(site: SiteServer, tmp_path: 
 
 
 def test_crawl_delay_is_honoured(site: SiteServer, tmp_path: Path) -> None:
-    (site.root / "robots.txt").write_text("User-agent: *\nCrawl-delay: 1\n")
+    (site.root / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.5\n")  # fractional
     with site:
         seeds = [site.url("/p0.html"), site.url("/p1.html")]
         opts = CaptureOptions(workers=4, per_host=4, requisites=False)
@@ -126,7 +126,7 @@ def test_crawl_delay_is_honoured(site: SiteServer, tmp_path: Path) -> None:
     assert summary.ok and summary.pages == 2
     assert next(p for _t, p in _starts(site)) == "/robots.txt"
     gaps = _gaps(site)
-    assert len(gaps) == 2 and min(gaps) >= 0.95, gaps
+    assert len(gaps) == 2 and min(gaps) >= 0.48, gaps
 
 
 def test_obey_robots_false_fetches_everything_and_says_so(site: SiteServer, tmp_path: Path) -> None:
