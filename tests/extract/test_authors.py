@@ -22,6 +22,12 @@ from archiver.extract.authors import clean_authors
         (["Updated 3 hours ago"], []),
         (["naw@example.org"], []),
         ([""], []),
+        (["Maria &amp; Katerina"], ["Maria & Katerina"]),
+        (["Center for Drug Evaluation and Research"], ["Center for Drug Evaluation and Research"]),
+        (["Written byDan Pantelo"], ["Dan Pantelo"]),
+        (["Oleg Parashchak Jul 18"], []),
+        (['"David Kim"'], ["David Kim"]),
+        (["page.head.extra.author"], []),
     ],
 )
 def test_clean_authors(values: list[str], expected: list[str]) -> None:

@@ -126,6 +126,14 @@ def test_date_printed_by_the_headline() -> None:
     assert extract(page(ld, body), url=URL).published == date(2019, 3, 4)
 
 
+def test_person_byline_beats_an_organisation_in_jsonld() -> None:
+    ld = """<script type="application/ld+json">{"@type": "NewsArticle",
+      "author": {"@type": "Organization", "name": "Big Paper"}}</script>"""
+    body = "<h1>Headline</h1><div><span>By</span> <a href='/p/x'>Eh Moo</a></div>" + BODY
+    assert extract(page(ld, body), url=URL).authors == ("Eh Moo",)
+    assert extract(page(ld), url=URL).authors == ("Big Paper",)
+
+
 def test_date_from_url_when_nothing_declared() -> None:
     assert extract(page(""), url="https://x.org/2017/08/09/story").published == date(2017, 8, 9)
 

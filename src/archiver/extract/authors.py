@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 
@@ -20,7 +21,15 @@ _PREFIX = re.compile(
     r"(?:by|from|von|par|por|di|door|av|autor(?:in)?|author(?:s)?|auteur|writer)\b[\s:.\-–—]*",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:;|\||\s+and\s+|\s+&\s+|\s+und\s+|\s+et\s+|\s+y\s+|\s+e\s+)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:;|\|)\s*")
+#: "and" between two names of two or more capitalised words each: "Ann Lee and Bo Tun".
+_AND = re.compile(r"\s+(?:and|&|und|et|y|e)\s+", re.I)
+_GLUED_BY = re.compile(r"^(?:written\s*|posted\s*)?by(?=[A-Z])", re.I)
+_DATE_BIT = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?$",
+    re.I,
+)
 _CREDENTIAL = re.compile(
     r"^(?:[A-Z][A-Za-z]{0,3}\.?(?:[A-Z][a-z]?\.?)*|Ph\.?\s?D\.?|M\.?\s?D\.?|Jr\.?|Sr\.?|I{1,3}|"
     r"[A-Z]{2,}(?:[-\s][A-Z0-9]+)*(?:\s\(\w+\))?|[A-Z]{2,}®)$"
@@ -46,23 +55,37 @@ def _titlecase(name: str) -> str:
 
 def clean_author(value: str) -> str | None:
     """One cleaned name, or None if ``value`` does not look like a person or organisation."""
-    name = normalize_space(_EMAIL.sub("", value))
+    name = normalize_space(_EMAIL.sub("", html.unescape(value))).strip("\"'“”")
+    name = _GLUED_BY.sub("", name)
     for _ in range(2):
         name = _PREFIX.sub("", name)
         name = _LEADING.sub("", _TRAILING.sub("", name))
     if not name or len(name) > 100 or not any(c.isalpha() for c in name):
         return None
-    if _JUNK.search(name):
+    if _JUNK.search(name) or _DATE_BIT.search(name) or (name.count(".") >= 2 and " " not in name):
         return None
     if len(name.split()) > _MAX_WORDS:
         return None
     return _titlecase(name)
 
 
+def _name_like(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
+
+
+def _split_and(chunk: str) -> list[str]:
+    pieces = _AND.split(chunk)
+    if len(pieces) > 1 and all(_name_like(p.strip(" ,")) for p in pieces):
+        return [p.strip(" ,") for p in pieces]
+    return [chunk]
+
+
 def _split(value: str) -> list[str]:
     """Split a list of names, keeping credentials (``MS, RD``) with the name before them."""
     parts: list[str] = []
-    for chunk in _SPLIT.split(value):
+    chunks = [piece for chunk in _SPLIT.split(value) for piece in _split_and(chunk)]
+    for chunk in chunks:
         for position, piece in enumerate(chunk.split(",")):
             piece = piece.strip()
             if not piece:
@@ -79,7 +102,7 @@ def clean_authors(values: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     names: list[str] = []
     for value in values:
-        stripped = _PREFIX.sub("", normalize_space(value))
+        stripped = _PREFIX.sub("", normalize_space(html.unescape(value)))
         for part in _split(stripped):
             name = clean_author(part)
             if name is None:

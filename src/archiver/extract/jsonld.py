@@ -54,6 +54,8 @@ class JsonLd:
     url: str | None = None
     body: str | None = None
     is_article: bool = False
+    #: Every author is an Organization (a weaker signal than a person's name).
+    authors_are_organizations: bool = False
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -105,6 +107,23 @@ def _names(value: Any, ids: dict[str, dict[str, Any]], depth: int = 0) -> list[s
             name = name[0] if name else None
         return [name] if isinstance(name, str) else []
     return []
+
+
+def _only_organizations(value: Any, ids: dict[str, dict[str, Any]]) -> bool:
+    items = value if isinstance(value, list) else [value]
+    nodes = [
+        ids.get(item["@id"], item) if isinstance(item.get("@id"), str) else item
+        for item in items
+        if isinstance(item, dict)
+    ]
+    return (
+        bool(nodes)
+        and len(nodes) == len(items)
+        and all(
+            _types(n) & {"organization", "newsmediaorganization", "corporation", "brand"}
+            for n in nodes
+        )
+    )
 
 
 def _images(value: Any) -> list[str]:
@@ -161,7 +180,9 @@ def read_jsonld(root: Any) -> JsonLd:
     result.headline = _text(node.get("headline")) or (
         _text(node.get("name")) if article is not None else None
     )
-    result.authors = _names(node.get("author") or node.get("creator"), ids)
+    author = node.get("author") or node.get("creator")
+    result.authors = _names(author, ids)
+    result.authors_are_organizations = _only_organizations(author, ids)
     result.published = _text(node.get("datePublished") or node.get("dateCreated"))
     result.modified = _text(node.get("dateModified"))
     if article is not None and page is not None:

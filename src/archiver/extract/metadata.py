@@ -189,6 +189,69 @@ def _microdata(root: Any) -> dict[str, list[str]]:
     return found
 
 
+def _meta_authors(meta: Mapping[str, list[str]]) -> list[str]:
+    for key in _AUTHOR_KEYS:
+        values = meta.get(key, [])
+        if (
+            key == "twitter:data1"
+            and "written by" not in " ".join(meta.get(_TWITTER_LABEL, [])).lower()
+        ):
+            continue
+        found = clean_authors(v for v in values if not v.startswith(("http:", "https:")))
+        if found:
+            return found
+    return []
+
+
+def _choose_authors(
+    root: Any,
+    meta: Mapping[str, list[str]],
+    micro: Mapping[str, list[str]],
+    ld: JsonLd,
+    title: str | None,
+) -> list[str]:
+    """Authors from the first source that names any, people before organisations."""
+    people = not ld.authors_are_organizations
+    candidates = (
+        lambda: clean_authors(ld.authors) if people else [],
+        lambda: _meta_authors(meta),
+        lambda: clean_authors(micro.get("author", []) + micro.get("creator", [])),
+        lambda: _byline_near_title(root, title),
+        lambda: _visible_byline(root),
+        lambda: clean_authors(ld.authors),
+    )
+    for candidate in candidates:
+        found = candidate()
+        if found:
+            return found
+    return []
+
+
+_BY_WORD = re.compile(r"^(?:written\s+|posted\s+|words\s+|story\s+)?(?:by|author)\s*:?\s*$", re.I)
+_BY_LINE = re.compile(r"^(?:written\s+|posted\s+)?by\s*:?\s+(\S.{1,60})$", re.I)
+
+
+def _byline_near_title(root: Any, title: str | None) -> list[str]:
+    """A "By Name" line (or a "By" followed by the name) just after the headline."""
+    heading = _title_heading(root, title)
+    if heading is None:
+        return []
+    texts = [t.strip() for t in _after_heading(heading)][:25]
+    for index, text in enumerate(texts):
+        if len(text) > _DATE_LINE:
+            continue
+        if _BY_WORD.match(text) and index + 1 < len(texts):
+            found = clean_authors([texts[index + 1]])
+            if found:
+                return found
+        match = _BY_LINE.match(text)
+        if match:
+            found = clean_authors([match.group(1)])
+            if found:
+                return found
+    return []
+
+
 def _visible_byline(root: Any) -> list[str]:
     for el in _bylines(root)[:12]:
         text = element_text(el)
@@ -228,15 +291,22 @@ def _precise(
     return found
 
 
-def _date_near_title(root: Any, title: str | None) -> DateValue | None:
-    """A date written in the short lines around the headline (bylines, "Updated …")."""
+def _title_heading(root: Any, title: str | None) -> Any:
+    """The ``<h1>`` holding the title (else the first one), or None."""
     headings = _h1s(root)
     if not headings:
         return None
-    heading = headings[0]
     if title:
         key = title.casefold()
-        heading = next((h for h in headings if element_text(h).casefold() == key), heading)
+        return next((h for h in headings if element_text(h).casefold() == key), headings[0])
+    return headings[0]
+
+
+def _date_near_title(root: Any, title: str | None) -> DateValue | None:
+    """A date written in the short lines around the headline (bylines, "Updated …")."""
+    heading = _title_heading(root, title)
+    if heading is None:
+        return None
     for texts in (_after_heading(heading), reversed(_before_heading(heading))):
         for text in texts:
             if len(text) > _DATE_LINE:
@@ -283,21 +353,7 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
     result.publisher = ld.publisher or site
     result.title = _choose_title(root, meta, ld, site or ld.publisher)
 
-    author_values = list(ld.authors)
-    if not author_values:
-        for key in _AUTHOR_KEYS:
-            values = meta.get(key, [])
-            if (
-                key == "twitter:data1"
-                and "written by" not in " ".join(meta.get(_TWITTER_LABEL, [])).lower()
-            ):
-                continue
-            author_values.extend(v for v in values if not v.startswith(("http:", "https:")))
-            if author_values:
-                break
-    if not author_values:
-        author_values = micro.get("author", []) + micro.get("creator", [])
-    result.authors = clean_authors(author_values) or _visible_byline(root)
+    result.authors = _choose_authors(root, meta, micro, ld, result.title)
 
     for value in (ld.modified, _first(meta, _MODIFIED_KEYS), *micro.get("datemodified", [])):
         parsed = parse_date(value)
