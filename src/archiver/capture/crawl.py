@@ -588,6 +588,8 @@ class _Crawl:
             log.warning("%s", exc)
             raise
         since = self.opts.since
+        if isinstance(since, datetime):  # a datetime is a date, but does not compare with one
+            since = since.date()
         found = []
         for item in parsed:
             if since is not None and item.date is not None and item.date < since:
