@@ -15,7 +15,7 @@ import threading
 import tracemalloc
 import zlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psutil
@@ -397,3 +397,13 @@ def test_since_keeps_undated_entries(small_site: SiteServer, tmp_path: Path) -> 
     )
     assert summary.ok
     assert _page_urls(tmp_path / "col") == {small_site.url("/a/"), small_site.url("/")}
+
+
+def test_since_may_be_a_datetime(example_site: SiteServer, tmp_path: Path) -> None:
+    # a datetime is a date, but does not compare with one: the day is what counts
+    opts = CaptureOptions(requisites=False, obey_robots=False, since=datetime(2023, 11, 18, 23, 59))
+    summary = archiver.capture(
+        [Seed.feed(example_site.url("/feed/"))], tmp_path / "col", options=opts
+    )
+    assert summary.ok, summary.failures
+    assert summary.pages == 4
