@@ -11,6 +11,7 @@ and the file can then never disagree about which records are complete.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -188,11 +189,35 @@ class WarcWriter:
             if self._fh is None:
                 self._open()
             assert self._fh is not None and self._name is not None
-            locations = [self._write_record(spec) for spec in records]
-            self._fh.flush()
-            if commit is not None:
-                commit(locations)
+            start = self._fh.tell()
+            written, count = self.bytes_written, self.records_written
+            try:
+                locations = [self._write_record(spec) for spec in records]
+                self._fh.flush()
+                if commit is not None:
+                    commit(locations)
+            except BaseException:
+                # Half a group (a failed read, a full disk, a catalog that refused the commit)
+                # must not stay in the file: later groups would be appended after garbage.
+                self._rewind(start)
+                self.bytes_written, self.records_written = written, count
+                raise
             return locations
+
+    def _rewind(self, start: int) -> None:
+        assert self._fh is not None and self._name is not None
+        try:
+            self._fh.seek(start)
+            self._fh.truncate()
+            self._fh.flush()
+        except OSError:
+            # Cannot even cut the file: leave it under its .open name for recovery, which
+            # cuts it back to the catalog's last committed offset on the next run.
+            log.error("could not cut %s back to %d; left for recovery", self._name, start)
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+            self._name = None
 
     def _write_record(self, spec: RecordSpec) -> RecordLocation:
         assert self._fh is not None and self._name is not None
