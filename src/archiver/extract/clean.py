@@ -75,16 +75,23 @@ def is_boilerplate_attr(attrs: str) -> bool:
     return bool(STRONG.search(attrs))
 
 
-def _is_content_marked(el: Any, attrs: str) -> bool:
-    return (el.get("itemprop") or "").lower() == "articlebody" or bool(
-        re.search(r"(?:article|entry|post|story)[-_]?(?:body|content|text)", attrs)
-    )
+_CONTENT_MARK = re.compile(r"(?:article|entry|post|story)[-_]?(?:body|content|text)")
+_NONE, _STRONG, _WEAK = 0, 1, 2
 
 
-def _is_weak_furniture(el: Any, attrs: str, total: int) -> bool:
-    attrs = _BUILDER.sub(" ", attrs)
-    if not WEAK.search(attrs) or POSITIVE.search(attrs):
-        return False
+def _classify(attrs: str) -> int:
+    """What a ``class id`` string says: nothing (or content), strong or weak furniture."""
+    if _CONTENT_MARK.search(attrs):
+        return _NONE
+    if STRONG.search(attrs):
+        return _STRONG
+    stripped = _BUILDER.sub(" ", attrs)
+    if WEAK.search(stripped) and not POSITIVE.search(stripped):
+        return _WEAK
+    return _NONE
+
+
+def _is_weak_furniture(el: Any, total: int) -> bool:
     if len(element_text(el)) >= _WEAK_SHARE * total:
         return False
     # Two real paragraphs make an element content, whatever its class says.
@@ -114,17 +121,21 @@ def clean_tree(root: Any) -> None:
             continue
         if len(element_text(el)) < _GUARD_SHARE * total:
             doomed.append(el)
+    seen: dict[str, int] = {}  # pages repeat the same class strings many times
     for el in _with_attrs(root):
         tag = el.tag
         if not isinstance(tag, str) or tag in _KEEP_TAGS:
             continue
         attrs = attr_text(el)
-        if not attrs or _is_content_marked(el, attrs):
+        kind = seen.get(attrs)
+        if kind is None:
+            kind = seen[attrs] = _classify(attrs)
+        if kind == _NONE or (el.get("itemprop") or "").lower() == "articlebody":
             continue
-        if STRONG.search(attrs):
+        if kind == _STRONG:
             if len(element_text(el)) < _GUARD_SHARE * total:
                 doomed.append(el)
-        elif _is_weak_furniture(el, attrs, total):
+        elif _is_weak_furniture(el, total):
             doomed.append(el)
     for el in doomed:
         remove_element(el)

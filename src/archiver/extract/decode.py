@@ -144,4 +144,21 @@ def _decode(data: bytes, name: str) -> str:
             if text.count("\ufffd") * 200 < len(text):
                 return text
             return data.decode("cp1252", "replace")
+    if name in _SINGLE_BYTE_LATIN and _is_utf8_with_multibyte(data):
+        # Pages labelled Latin-1/windows-1252 whose bytes are valid UTF-8 with multi-byte
+        # sequences are UTF-8 (a wrong label is far likelier than such a coincidence).
+        return data.decode("utf-8")
     return data.decode(name, "replace")
+
+
+_SINGLE_BYTE_LATIN = frozenset({"cp1252", "iso8859-15", "cp1250", "iso8859-2"})
+
+
+def _is_utf8_with_multibyte(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -23,6 +23,7 @@ __all__ = [
     "normalize_space",
     "parse_html",
     "remove_element",
+    "text_length",
 ]
 
 #: Elements that start a new line of text when rendered.
@@ -95,6 +96,11 @@ def normalize_space(text: str) -> str:
 def element_text(el: Any) -> str:
     """All text inside ``el`` (without its tail), white space collapsed."""
     return normalize_space(str(_string(el)))
+
+
+def text_length(el: Any) -> int:
+    """Length of the raw text inside ``el`` (white space included): a cheap size measure."""
+    return len(_string(el))
 
 
 def attr_text(el: Any) -> str:

@@ -156,12 +156,21 @@ def find_main(root: Any) -> list[Any]:
             level += 1
     if not scores:
         return []
+    # Link text of every candidate in one pass over the links (not one per candidate).
+    link_text: dict[Any, int] = dict.fromkeys(scores, 0)
+    for a in root.iter("a"):
+        size = len(element_text(a))
+        if size:
+            for anc in a.iterancestors():
+                if anc in link_text:
+                    link_text[anc] += size
     best: Any = None
     best_score = float("-inf")
     for el, score in scores.items():
         if el.tag in ("html",):
             continue
-        final = score * (1.0 - _link_density(el, len(element_text(el))))
+        size = len(element_text(el))
+        final = score * (1.0 - min(link_text[el] / size, 1.0)) if size else score
         scores[el] = final
         if final > best_score:
             best, best_score = el, final
