@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -133,6 +133,7 @@ def make_bag(
     serialize: SerializeFormat | None = None,
     workers: int | None = None,
     fsync: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> BagSummary:
     """Package ``collection`` as a BagIt 1.0 bag at ``bag_dir``; the source is never changed.
 
@@ -141,7 +142,8 @@ def make_bag(
     External-Description come from collection.json.  ``link="hardlink"`` hard-links the closed
     WARC files (immutable once written) and copies everything else, which can change in place.
     With ``serialize`` the bag is written as one archive ``bag_dir`` + ``.tar``/``.tar.gz``/
-    ``.zip`` instead of a folder.
+    ``.zip`` instead of a folder.  ``progress`` is called with the byte count of each payload
+    file once it is copied.
 
     Raises :class:`~archiver.errors.CollectionLockedError` while a capture writes the
     collection, :class:`~archiver.errors.BagError` if it holds unfinished ``*.warc.gz.open``
@@ -178,7 +180,7 @@ def make_bag(
                     "finish or recover the capture first",
                     path=col.path,
                 )
-            files, size = _copy_payload(col, source, staging, algos, link, workers, fsync)
+            files, size = _copy_payload(source, staging, algos, link, workers, fsync, progress)
         _write_tag_files(col, staging, files, algos, info or {}, size, fsync)
         if serialize:
             serialize_bag(staging, serialize, output=final, top_folder=target.name)
@@ -195,13 +197,13 @@ def make_bag(
 
 
 def _copy_payload(
-    col: Collection,
     source: Path,
     staging: Path,
     algos: tuple[str, ...],
     link: LinkMode,
     workers: int | None,
     fsync: bool,
+    progress: Callable[[int], None] | None,
 ) -> tuple[dict[str, dict[str, str]], int]:
     payload = _payload_files(source)
     data_root = staging / "data" / source.name
@@ -227,6 +229,8 @@ def _copy_payload(
     prefix = f"data/{source.name}/"
     for rel, result in _run(work, [(size, rel) for rel, size in payload], workers=workers):
         total += result.size
+        if progress is not None:
+            progress(result.size)
         for algo in algos:
             digests[algo][prefix + rel] = result.hexdigests[algo]
     if fsync:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from archiver.bag import DEFAULT_ALGORITHMS, SERIALIZE_FORMATS, make_bag
+from archiver.cli.progress import byte_progress, tree_size
 from archiver.errors import UsageError
 
 
@@ -72,16 +73,18 @@ def bag_command(
             info[label] = [value]
     for label, values in _parse_info(infos).items():
         info.setdefault(label, []).extend(values)
-    summary = make_bag(
-        collection,
-        bag,
-        info=info,
-        algorithms=algorithms,
-        link="hardlink" if hardlink else "copy",
-        serialize=serialize,
-        workers=workers,
-        fsync=not no_fsync,
-    )
+    with byte_progress(f"bagging {collection}", tree_size(collection)) as progress:
+        summary = make_bag(
+            collection,
+            bag,
+            info=info,
+            algorithms=algorithms,
+            link="hardlink" if hardlink else "copy",
+            serialize=serialize,
+            workers=workers,
+            fsync=not no_fsync,
+            progress=progress,
+        )
     if as_json:
         click.echo(
             json.dumps(

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from archiver.bag import load_profile
+from archiver.cli.progress import byte_progress, tree_size
 from archiver.errors import UsageError
 from archiver.fixity import (
     default_history_path,
@@ -55,9 +56,16 @@ def verify_command(
         loaded = load_profile(None if profile == "archiver" else profile)
     status = 0
     for bag in bags:
-        report = verify(
-            bag, fast=fast, history=db, profile=loaded, check_warcs=not no_warc, workers=workers
-        )
+        with byte_progress(f"verifying {Path(bag).name}", tree_size(bag)) as progress:
+            report = verify(
+                bag,
+                fast=fast,
+                history=db,
+                profile=loaded,
+                check_warcs=not no_warc,
+                workers=workers,
+                progress=progress,
+            )
         if premis:
             write_premis(report, premis)
         if as_json:

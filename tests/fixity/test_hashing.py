@@ -1,0 +1,112 @@
+"""Streaming multi-algorithm hashing, digest strings, largest-first parallel scheduling."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archiver.bag.tagfiles import decode_path, encode_path
+from archiver.hashing import (
+    MultiHasher,
+    copy_and_hash,
+    decode_digest_value,
+    hash_file,
+    hash_files,
+    normalize_algorithm,
+    parse_warc_digest,
+    run_largest_first,
+)
+
+
+def test_multi_hasher_matches_hashlib() -> None:
+    data = os.urandom(300_000)
+    hasher = MultiHasher(["SHA-512", "sha256", "md5"])
+    for start in range(0, len(data), 7777):
+        hasher.update(data[start : start + 7777])
+    assert hasher.hexdigests() == {
+        a: hashlib.new(a, data).hexdigest() for a in ("sha512", "sha256", "md5")
+    }
+    assert hasher.size == len(data)
+
+
+def test_hash_file_one_read_feeds_consumer(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(1_000_000))
+    seen = bytearray()
+    result = hash_file(path, ["sha1"], consumer=seen.extend, block_size=4096)
+    assert bytes(seen) == path.read_bytes()
+    assert result.hexdigests["sha1"] == hashlib.sha1(seen).hexdigest()
+    missing = hash_file(tmp_path / "nope", ["sha1"])
+    assert missing.error and "cannot read" in missing.error
+
+
+def test_copy_and_hash(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.write_bytes(os.urandom(700_000))
+    os.utime(src, ns=(1_000_000_000, 2_000_000_000))
+    result = copy_and_hash(src, tmp_path / "dst", ["sha256"], fsync=True)
+    assert (tmp_path / "dst").read_bytes() == src.read_bytes()
+    assert (tmp_path / "dst").stat().st_mtime_ns == 2_000_000_000
+    assert result.hexdigests["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    with pytest.raises(FileExistsError):  # never overwrites
+        copy_and_hash(src, tmp_path / "dst", ["sha256"])
+
+
+def test_hash_files_parallel(tmp_path: Path) -> None:
+    paths = []
+    for i in range(30):
+        p = tmp_path / f"f{i}"
+        p.write_bytes(os.urandom(1000 * (i + 1)))
+        paths.append(p)
+    for pool in ("thread", "process"):
+        results = {r.path: r for r in hash_files(paths, ["sha256"], workers=2, pool=pool)}  # type: ignore[arg-type]
+        assert set(results) == set(paths)
+        for p in paths:
+            assert results[p].hexdigests["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_largest_first_balances_two_workers() -> None:
+    """Sizes 8,1,1,1,1: the big job starts first on one worker, the small ones go to the other."""
+    ran: dict[int, list[int]] = {}
+    lock = threading.Lock()
+
+    def job(size: int) -> int:
+        with lock:
+            ran.setdefault(threading.get_ident(), []).append(size)
+        time.sleep(size / 100)
+        return size
+
+    sizes = [1, 1, 1, 1, 8]
+    results = list(run_largest_first(job, [(s, s) for s in sizes], workers=2))
+    assert sorted(results) == sorted(sizes)
+    assert sorted(ran.values(), key=len) == [[8], [1, 1, 1, 1]]
+
+
+def test_digest_strings() -> None:
+    raw = hashlib.sha1(b"").digest()
+    b32 = base64.b32encode(raw).decode()
+    assert parse_warc_digest(f"sha1:{b32}") == ("sha1", raw)
+    assert parse_warc_digest(f"SHA-1:{raw.hex()}") == ("sha1", raw)
+    assert parse_warc_digest(f"sha1:{base64.b64encode(raw).decode()}") == ("sha1", raw)
+    assert decode_digest_value(b32.rstrip("="), "sha1") == raw
+    with pytest.raises(ValueError):
+        parse_warc_digest("sha1:not-a-digest")
+    with pytest.raises(ValueError):
+        parse_warc_digest("md99:abcd")
+    with pytest.raises(ValueError):
+        parse_warc_digest("no colon")
+    assert normalize_algorithm("SHA-256") == "sha256"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_manifest_path_encoding_round_trips(name: str) -> None:
+    assert decode_path(encode_path(name)) == name
+    assert "\n" not in encode_path(name) and "\r" not in encode_path(name)
