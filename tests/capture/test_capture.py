@@ -228,3 +228,32 @@ def test_feed_seed_captures_its_items(small_site: SiteServer, tmp_path: Path) ->
     (small_site.root / "feed.xml").write_text(feed)
     summary = archiver.capture([Seed.feed(small_site.url("/feed.xml"))], tmp_path / "col")
     assert summary.pages == 1 and summary.ok
+
+
+def test_links_are_read_in_the_charset_the_server_declares(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "ပှၤ.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    # No <meta charset>: only the HTTP header says UTF-8 (the test server sends it).
+    (root / "index.html").write_bytes('<title>ကညီ</title><img src="/ပှၤ.jpg">'.encode())
+    with SiteServer(root) as site:
+        summary = archiver.capture([site.url("/")], tmp_path / "col")
+    assert summary.ok, summary.failures
+    assert summary.requisites == 1
+    pages = [
+        json.loads(x)
+        for x in Collection.open(tmp_path / "col")
+        .pages_path.read_text(encoding="utf-8")
+        .splitlines()[1:]
+    ]
+    assert pages[0]["title"] == "ကညီ"
+
+
+def test_a_user_agent_that_cannot_be_an_http_header_is_refused(tmp_path: Path) -> None:
+    for opts in (
+        CaptureOptions(contact="Bibliothèque nationale"),
+        CaptureOptions(user_agent="bot\r\nX-Injected: 1"),
+    ):
+        with pytest.raises(UsageError, match="printable ASCII"):
+            archiver.capture(["http://127.0.0.1:9/"], tmp_path / "col", options=opts)
+    assert not (tmp_path / "col").exists()

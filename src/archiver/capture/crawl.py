@@ -9,6 +9,7 @@ process killed at any moment loses at most the URLs it was fetching, which the n
 
 from __future__ import annotations
 
+import codecs
 import concurrent.futures as cf
 import functools
 import logging
@@ -27,7 +28,7 @@ from archiver.capture.links import css_links, html_links
 from archiver.capture.records import exchange_records, metadata_record, stored
 from archiver.capture.recovery import recover_open_files
 from archiver.capture.robots import RobotsPolicy
-from archiver.capture.seeds import SeedEntry, parse_feed, parse_sitemap
+from archiver.capture.seeds import MAX_XML_BYTES, SeedEntry, parse_feed, parse_sitemap
 from archiver.capture.urls import host_key, normalize_url, resolve, same_site
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.collection import Collection
@@ -111,6 +112,20 @@ def capture(
         return _Crawl(col, opts, progress).run(entries)
 
 
+def _charset(ex: Exchange) -> str | None:
+    """The charset named by the response's Content-Type, if any (and if Python knows it)."""
+    ctype = ex.header("Content-Type") or ""
+    for param in ctype.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            name = value.strip().strip("'\"").lower()
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return None
+    return None
+
+
 def _check_options(opts: CaptureOptions) -> None:
     problems = []
     if opts.workers < 1:
@@ -125,6 +140,9 @@ def _check_options(opts: CaptureOptions) -> None:
         problems.append("max_response_size must be positive and warc_max_size at least 1 KiB")
     if opts.connect_timeout <= 0 or opts.read_timeout <= 0:
         problems.append("timeouts must be positive")
+    agent = opts.full_user_agent
+    if not agent.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
+        problems.append(f"user agent and contact must be printable ASCII (HTTP headers): {agent!r}")
     if problems:
         raise UsageError("; ".join(problems))
 
@@ -254,18 +272,31 @@ class _Crawl:
     def _loop(self) -> None:
         inflight: dict[cf.Future[_Outcome], QueueEntry] = {}
         with cf.ThreadPoolExecutor(self.opts.workers, thread_name_prefix="archiver") as pool:
-            while True:
-                wake = self._fill(pool, inflight)
-                if not inflight:
-                    if wake is None:
-                        break
-                    time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
-                    continue
-                timeout = None if wake is None else max(0.0, wake - time.monotonic())
-                finished, _ = cf.wait(inflight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    entry = inflight.pop(fut)
-                    self._finished(entry, fut)
+            try:
+                self._drive(pool, inflight)
+            except BaseException:
+                # Ctrl-C or a crash: wake workers sleeping in backoff, drop what has not
+                # started; what is in flight finishes (its records stay consistent).
+                self.stop.set()
+                for fut in inflight:
+                    fut.cancel()
+                raise
+
+    def _drive(
+        self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
+    ) -> None:
+        while True:
+            wake = self._fill(pool, inflight)
+            if not inflight:
+                if wake is None:
+                    break
+                time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
+                continue
+            timeout = None if wake is None else max(0.0, wake - time.monotonic())
+            finished, _ = cf.wait(inflight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                entry = inflight.pop(fut)
+                self._finished(entry, fut)
 
     def _fill(
         self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
@@ -549,7 +580,7 @@ class _Crawl:
             found = self._seed_entries(entry, ex)
             return None, [], [], found
         if ctype in _HTML_TYPES or (not ctype and entry.kind in ("page", "frame")):
-            links = html_links(ex.decoded_body(limit=_PARSE_LIMIT), ex.url)
+            links = html_links(ex.decoded_body(limit=_PARSE_LIMIT), ex.url, encoding=_charset(ex))
             title, outlinks, requisites = links.title, links.outlinks, links.requisites
             if entry.kind == "page":
                 requisites = requisites + links.frames
@@ -557,7 +588,7 @@ class _Crawl:
             else:
                 frames = set()
         elif ctype == "text/css":
-            body = ex.decoded_body(limit=_PARSE_LIMIT).decode("utf-8", "replace")
+            body = ex.decoded_body(limit=_PARSE_LIMIT).decode(_charset(ex) or "utf-8", "replace")
             requisites = css_links(body, ex.url)
             frames = set()
         else:
@@ -573,11 +604,11 @@ class _Crawl:
         return title, outlinks, requisites, found
 
     def _seed_entries(self, entry: QueueEntry, ex: Exchange) -> list[QueueEntry]:
-        body = ex.decoded_body(limit=_PARSE_LIMIT + 1)
+        body = ex.decoded_body(limit=MAX_XML_BYTES + 1)
         try:
-            if len(body) > _PARSE_LIMIT:
+            if len(body) > MAX_XML_BYTES:
                 raise SeedError(
-                    f"document larger than {_PARSE_LIMIT} bytes once decoded", url=ex.url
+                    f"document larger than {MAX_XML_BYTES} bytes once decoded", url=ex.url
                 )
             parsed: list[SeedEntry] = (
                 parse_feed(body, url=ex.url)
