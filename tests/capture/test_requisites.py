@@ -8,6 +8,7 @@ Each test reads the server's request log, so "fetched" means the server saw the 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,3 +229,22 @@ def test_srcset_is_split_as_html_does(sites: tuple[SiteServer, SiteServer], tmp_
         "/img/w-400.png",
         "/img/w-800.png",
     }
+
+
+def test_pathological_css_is_parsed_in_linear_time(
+    sites: tuple[SiteServer, SiteServer], tmp_path: Path
+) -> None:
+    # Unclosed url( runs made the url() pattern backtrack quadratically (minutes per 200 KB).
+    site, _other = sites
+    hostile = "url(" * 50_000 + "x{background:url(" + " " * 100_000 + "\n"
+    (site.root / "css" / "hostile.css").write_text(hostile + "p{background:url(/img/ok.png)}")
+    (site.root / "img" / "ok.png").write_bytes(b"ok")
+    (site.root / "hostile.html").write_text(
+        f"<title>h</title><link rel=stylesheet href=/css/hostile.css>"
+        f"<div style='{hostile[:40_000]}'>x</div>"
+    )
+    started = time.monotonic()
+    summary = archiver.capture([site.url("/hostile.html")], tmp_path / "col")
+    assert time.monotonic() - started < 10
+    assert summary.ok
+    assert "/img/ok.png" in _fetched(site)
