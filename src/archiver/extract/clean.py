@@ -54,15 +54,6 @@ _BUILDER = re.compile(
     r"(?:^|\s)(?:elementor|et_pb|et-|vc_|wpb_|wp-block|fl-|brxe|uagb|kb-|e-con|fusion|"
     r"gb-|ct-|oxy-|tve|thrv|av_|avia|x-|bricks|wp-elements)[^\s]*"
 )
-_hidden = etree.XPath(
-    "//*[@hidden or @aria-hidden='true' or "
-    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
-    " 'display:none') or "
-    "contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),"
-    " 'visibility:hidden')]",
-    smart_strings=False,
-)
-_with_attrs = etree.XPath("//body//*[@class or @id]", smart_strings=False)
 _KEEP_TAGS = frozenset({"html", "body", "main", "article"})
 #: An element holding more than this share of the page's text is never removed by class.
 _GUARD_SHARE = 0.5
@@ -104,6 +95,16 @@ def _is_weak_furniture(el: Any, total: int) -> bool:
     return True
 
 
+def _hidden(el: Any) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
 def clean_tree(root: Any) -> None:
     """Strip non-content elements from the parsed page ``root`` in place."""
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
@@ -113,20 +114,18 @@ def clean_tree(root: Any) -> None:
     total = max(len(element_text(body)), 1)
 
     doomed: list[Any] = []
-    for el in root.iter(*_FURNITURE_TAGS):
-        if len(element_text(el)) < _GUARD_SHARE * total:
-            doomed.append(el)
-    for el in _hidden(root):
-        if el.tag in _KEEP_TAGS:
-            continue
-        if len(element_text(el)) < _GUARD_SHARE * total:
-            doomed.append(el)
     seen: dict[str, int] = {}  # pages repeat the same class strings many times
-    for el in _with_attrs(root):
+    for el in body.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _KEEP_TAGS:
             continue
+        if tag in _FURNITURE_TAGS or _hidden(el):
+            if len(element_text(el)) < _GUARD_SHARE * total:
+                doomed.append(el)
+            continue
         attrs = attr_text(el)
+        if not attrs:
+            continue
         kind = seen.get(attrs)
         if kind is None:
             kind = seen[attrs] = _classify(attrs)

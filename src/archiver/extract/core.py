@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 #: A JSON-LD ``articleBody`` replaces the text found in the page when it is this much longer
 #: (pages that render their text with scripts, or show only a teaser of it).
-_LONGER_BODY = float(__import__("os").environ.get("LB", "1.3"))
+_LONGER_BODY = 1.3
 _MIN_BODY = 150
 
 

@@ -18,7 +18,6 @@ The algorithm, in three steps:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,12 +47,12 @@ _block_nodes = etree.XPath(
 )
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Shorter blocks (outside headings and list items) count as furniture when climbing.
-_MIN_GOOD = int(os.environ.get("MG", "60"))
+_MIN_GOOD = 60
 #: How much a character of furniture costs against a character of readable text.
 
-_JUNK_WEIGHT = float(os.environ.get("JW", "2.5"))
+_JUNK_WEIGHT = 2.5
 #: An ancestor must beat the current choice by this factor to be chosen.
-_CLIMB_MARGIN = float(os.environ.get("CM", "1.6"))
+_CLIMB_MARGIN = 1.6
 _TAG_BONUS = {
     "div": 5.0, "article": 10.0, "main": 5.0, "section": 3.0, "pre": 3.0, "td": 3.0,
     "blockquote": 3.0, "form": -3.0, "ol": -3.0, "ul": -3.0, "dl": -3.0, "dd": -3.0,
