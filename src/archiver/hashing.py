@@ -21,6 +21,8 @@ import binascii
 import hashlib
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from typing import Literal, TypeVar
 
 __all__ = [
     "BLOCK_SIZE",
+    "SPLIT_SIZE",
     "FileDigests",
     "MultiHasher",
     "copy_and_hash",
@@ -75,32 +78,96 @@ def _new(algorithm: str) -> hashlib._Hash:
     return hashlib.new(algorithm)
 
 
+# slowest first: the algorithm a companion thread takes off the reading thread
+_COST_ORDER = ("sha512", "sha384", "md5", "sha1", "sha256", "sha224")
+
+#: Files at least this large hash their costliest algorithm in a companion thread, so one big
+#: file (a 1 GiB WARC) keeps two cores busy instead of one.
+SPLIT_SIZE = 32 * 1024 * 1024
+
+
+class _Companion:
+    """One hasher running in its own thread over the blocks handed to it (hashlib drops the GIL)."""
+
+    def __init__(self, hasher: hashlib._Hash) -> None:
+        self.hasher = hasher
+        self.blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.thread = threading.Thread(target=self._run, name="archiver-hash-companion")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            block = self.blocks.get()
+            if block is None:
+                return
+            self.hasher.update(block)
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.blocks.put(None)
+            self.thread.join()
+
+
 class MultiHasher:
-    """Several hashlib hashers fed by one stream of bytes."""
+    """Several hashlib hashers fed by one stream of bytes.
 
-    __slots__ = ("_hashers", "size")
+    With ``split=True`` and two or more algorithms, the costliest runs in a companion thread
+    (call :meth:`close`, or read the digests, before dropping the hasher).  Blocks given to a
+    split hasher must be immutable ``bytes``.
+    """
 
-    def __init__(self, algorithms: Iterable[str]) -> None:
+    __slots__ = ("_companion", "_hashers", "size")
+
+    def __init__(self, algorithms: Iterable[str], *, split: bool = False) -> None:
         self._hashers = {normalize_algorithm(a): _new(normalize_algorithm(a)) for a in algorithms}
         self.size = 0
+        self._companion: tuple[str, _Companion] | None = None
+        if split and len(self._hashers) > 1:
+            name = min(self._hashers, key=lambda a: _COST_ORDER.index(a) if a in _COST_ORDER else 0)
+            self._companion = (name, _Companion(self._hashers[name]))
 
     @property
     def algorithms(self) -> tuple[str, ...]:
         return tuple(self._hashers)
 
-    def update(self, data: bytes | memoryview) -> None:
+    def update(self, data: bytes) -> None:
         """Feed ``data`` to every hasher."""
-        for hasher in self._hashers.values():
-            hasher.update(data)
+        if self._companion is None:
+            for hasher in self._hashers.values():
+                hasher.update(data)
+        else:
+            away, companion = self._companion
+            companion.blocks.put(data)
+            for name, hasher in self._hashers.items():
+                if name != away:
+                    hasher.update(data)
         self.size += len(data)
+
+    def close(self) -> None:
+        """Wait for the companion thread (if any); safe to call more than once."""
+        if self._companion is not None:
+            self._companion[1].close()
 
     def hexdigests(self) -> dict[str, str]:
         """Lower-case hexadecimal digests, keyed by algorithm."""
+        self.close()
         return {name: h.hexdigest() for name, h in self._hashers.items()}
 
     def digests(self) -> dict[str, bytes]:
         """Raw digests, keyed by algorithm."""
+        self.close()
         return {name: h.digest() for name, h in self._hashers.items()}
+
+
+def _split(path: Path | int, algorithms: Sequence[str]) -> bool:
+    if len(algorithms) < 2:
+        return False
+    try:
+        size = path if isinstance(path, int) else path.stat().st_size
+    except OSError:
+        return False
+    return size >= SPLIT_SIZE
 
 
 @dataclass(frozen=True)
@@ -124,8 +191,9 @@ def hash_file(
 
     Read errors are returned in :attr:`FileDigests.error`, never raised, so a batch goes on.
     """
-    hasher = MultiHasher(algorithms)
     target = Path(path)
+    algos = list(algorithms)
+    hasher = MultiHasher(algos, split=_split(target, algos))
     try:
         with open(target, "rb", buffering=0) as fh:
             while True:
@@ -137,6 +205,8 @@ def hash_file(
                     consumer(block)
     except OSError as exc:
         return FileDigests(target, hasher.size, {}, f"cannot read: {exc.strerror or exc}")
+    finally:
+        hasher.close()
     return FileDigests(target, hasher.size, hasher.hexdigests())
 
 
@@ -153,8 +223,17 @@ def copy_and_hash(
     The copy keeps the source's modification time.  Raises :class:`OSError` on failure: a
     half-written copy is worse than none, so the caller must abandon the bag.
     """
-    hasher = MultiHasher(algorithms)
     src, dst = Path(source), Path(target)
+    algos = list(algorithms)
+    hasher = MultiHasher(algos, split=_split(src, algos))
+    try:
+        size = _copy_blocks(src, dst, hasher, fsync=fsync, block_size=block_size)
+    finally:
+        hasher.close()
+    return FileDigests(dst, size, hasher.hexdigests())
+
+
+def _copy_blocks(src: Path, dst: Path, hasher: MultiHasher, *, fsync: bool, block_size: int) -> int:
     with open(src, "rb", buffering=0) as fin:
         fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -173,7 +252,7 @@ def copy_and_hash(
             os.close(fd)
         stat = os.fstat(fin.fileno())
     os.utime(dst, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    return FileDigests(dst, hasher.size, hasher.hexdigests())
+    return hasher.size
 
 
 def default_workers() -> int:

@@ -110,3 +110,26 @@ def test_digest_strings() -> None:
 def test_manifest_path_encoding_round_trips(name: str) -> None:
     assert decode_path(encode_path(name)) == name
     assert "\n" not in encode_path(name) and "\r" not in encode_path(name)
+
+
+def test_large_files_hash_their_costliest_algorithm_in_a_companion_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archiver.hashing as hashing
+
+    monkeypatch.setattr(hashing, "SPLIT_SIZE", 1000)
+    data = os.urandom(2_000_000)
+    src = tmp_path / "big"
+    src.write_bytes(data)
+    expected = {a: hashlib.new(a, data).hexdigest() for a in ("sha512", "sha256", "md5")}
+    before = threading.active_count()
+    assert hash_file(src, ["sha512", "sha256", "md5"], block_size=65536).hexdigests == expected
+    copied = copy_and_hash(src, tmp_path / "copy", ["sha512", "sha256", "md5"], block_size=65536)
+    assert copied.hexdigests == expected
+    assert (tmp_path / "copy").read_bytes() == data
+    with pytest.raises(FileExistsError):
+        copy_and_hash(src, tmp_path / "copy", ["sha512", "sha256"])
+    assert threading.active_count() == before  # every companion thread was joined
+    split = MultiHasher(["sha256", "sha512"], split=True)
+    split.update(b"abc")
+    assert split.digests()["sha512"] == hashlib.sha512(b"abc").digest()
