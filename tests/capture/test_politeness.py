@@ -213,11 +213,14 @@ def test_retry_after_holds_back_the_whole_host(site: SiteServer, tmp_path: Path)
     site.routes["/limited"] = limited
     site.latency = 0.05
     with site:
-        seeds = [site.url("/limited")] + [site.url(f"/p{i}.html") for i in range(4)]
+        seeds = [site.url("/limited")] + [site.url(f"/p{i}.html") for i in range(8)]
         opts = CaptureOptions(per_host=2, workers=2, obey_robots=False, requisites=False)
         summary = archiver.capture(seeds, tmp_path / "col", options=opts)
-    assert summary.ok and summary.pages == 5
+    assert summary.ok and summary.pages == 9
     starts = _starts(site)
-    t429 = next(t for t, p in starts if p == "/limited")
-    during = [p for t, p in starts if t429 + 0.1 < t < t429 + 0.95]
+    first, retry = (t for t, p in starts if p == "/limited")
+    assert retry - first >= 0.95
+    # The hold began when the 429 arrived and ended with the retry; requests already under way
+    # when it arrived may start just after it, so the margins are generous.
+    during = [p for t, p in starts if retry - 0.8 < t < retry - 0.05]
     assert during == [], f"requested while the host asked to wait: {during}"
