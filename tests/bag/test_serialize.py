@@ -10,9 +10,17 @@ import zipfile
 from pathlib import Path
 
 import bagit
+import bagit_profile
 import pytest
 
-from archiver.bag import BagSummary, extract_bag, opened_bag, serialize_bag
+from archiver.bag import (
+    PROFILE_IDENTIFIER,
+    BagSummary,
+    extract_bag,
+    load_profile,
+    opened_bag,
+    serialize_bag,
+)
 from archiver.errors import BagError, UnsafePathError
 from archiver.fixity import verify
 
@@ -29,6 +37,9 @@ def test_round_trip(bag: BagSummary, tmp_path: Path, fmt: str) -> None:
     assert _listing(out) == _listing(bag.path)
     bagit.Bag(str(out)).validate()
     assert verify(archive).ok
+    profile = bagit_profile.Profile(PROFILE_IDENTIFIER, profile=load_profile())
+    assert profile.validate_serialization(str(archive))
+    assert profile.validate(bagit.Bag(str(out))), profile.report
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], mode: str = "w") -> Path:

@@ -7,6 +7,7 @@ from the same bytes, and compares.  It never writes inside the bag.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import unicodedata
@@ -288,8 +289,6 @@ def _hash_job(
 
 
 def _hashable() -> set[str]:
-    import hashlib
-
     return set(hashlib.algorithms_available)
 
 
