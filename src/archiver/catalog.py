@@ -12,15 +12,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver.errors import CollectionError
 
-__all__ = ["Catalog", "QueueEntry", "StoredRecord"]
+__all__ = ["Catalog", "QueueEntry", "StoredRecord", "host_key"]
 
 SCHEMA_VERSION = 1
 
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS queue (
     reason TEXT,
     status INTEGER,
     seq INTEGER NOT NULL,
+    host TEXT NOT NULL DEFAULT '',  -- host:port, the politeness key
     PRIMARY KEY (crawl_id, url)
 );
 CREATE INDEX IF NOT EXISTS queue_state ON queue (crawl_id, state, seq);
@@ -124,6 +126,13 @@ class StoredRecord:
     refers_to: str | None = None
 
 
+def host_key(url: str) -> str:
+    """The politeness key of a URL: ``host:port`` (the default port made explicit)."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
+    return f"{parts.hostname}:{port}"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -140,6 +149,7 @@ class Catalog:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -147,6 +157,13 @@ class Catalog:
             raise CollectionError(f"catalog cannot be opened: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
         self._seq = 0
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
+        if "host" not in columns:  # catalogs written before the politeness key was stored
+            self._db.execute("ALTER TABLE queue ADD COLUMN host TEXT NOT NULL DEFAULT ''")
+        for (url,) in self._db.execute("SELECT url FROM queue WHERE host = ''").fetchall():
+            self._db.execute("UPDATE queue SET host = ? WHERE url = ?", (host_key(url), url))
 
     def close(self) -> None:
         with self._lock:
@@ -204,8 +221,8 @@ class Catalog:
         for e in entries:
             cur = db.execute(
                 "INSERT OR IGNORE INTO queue"
-                " (crawl_id, url, kind, depth, origin, hops, parent, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " (crawl_id, url, kind, depth, origin, hops, parent, seq, host)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     crawl_id,
                     e.url,
@@ -215,18 +232,30 @@ class Catalog:
                     e.hops,
                     e.parent,
                     self._next_seq(db, crawl_id),
+                    host_key(e.url),
                 ),
             )
             added += cur.rowcount
         return added
 
-    def pending(self, crawl_id: int, *, exclude: set[str], limit: int) -> list[QueueEntry]:
-        """Pending entries in queue order, skipping URLs in ``exclude`` (in flight)."""
+    def pending(
+        self,
+        crawl_id: int,
+        *,
+        exclude: set[str],
+        limit: int,
+        skip_hosts: Collection[str] = (),
+    ) -> list[QueueEntry]:
+        """Pending entries in queue order, skipping URLs in ``exclude`` (in flight) and
+        every URL of the hosts in ``skip_hosts`` (busy or pacing), so that a slow host with a
+        long queue never holds back the others."""
+        hosts = sorted(skip_hosts)
+        where = f" AND host NOT IN ({','.join('?' * len(hosts))})" if hosts else ""
         with self._lock:
             rows = self._db.execute(
                 "SELECT url, kind, depth, origin, hops, parent FROM queue"
-                " WHERE crawl_id = ? AND state = 'pending' ORDER BY seq LIMIT ?",
-                (crawl_id, limit + len(exclude)),
+                f" WHERE crawl_id = ? AND state = 'pending'{where} ORDER BY seq LIMIT ?",
+                (crawl_id, *hosts, limit + len(exclude)),
             ).fetchall()
         out = [QueueEntry(*r) for r in rows if r[0] not in exclude]
         return out[:limit]

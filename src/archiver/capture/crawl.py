@@ -313,10 +313,19 @@ class _Crawl:
         wake: float | None = None
         now = time.monotonic()
         blocked: set[str] = set()  # hosts at their limit or pacing: only main thread frees them
+        with self.hosts_lock:
+            for key, host in self.hosts.items():
+                if host.inflight >= self.opts.per_host:
+                    blocked.add(key)
+                elif host.next_start > now:
+                    blocked.add(key)
+                    wake = host.next_start if wake is None else min(wake, host.next_start)
         candidates: list[QueueEntry] = []
         for limit in (room * 4, max(200, room * 8)):
             busy = {e.url for e in inflight.values()}
-            candidates = self.catalog.pending(self.crawl_id, exclude=busy, limit=limit)
+            candidates = self.catalog.pending(
+                self.crawl_id, exclude=busy, limit=limit, skip_hosts=blocked
+            )
             for entry in candidates:
                 if room <= 0:
                     break
@@ -338,6 +347,11 @@ class _Crawl:
                 room -= 1
             if room <= 0 or len(candidates) < limit:
                 break
+        if not candidates and wake is not None:
+            # Nothing startable now: wait for a pacing host only if it has URLs waiting.
+            busy = {e.url for e in inflight.values()}
+            if not self.catalog.pending(self.crawl_id, exclude=busy, limit=1):
+                wake = None
         if not inflight and candidates and wake is None:
             wake = now + 0.05
         return wake

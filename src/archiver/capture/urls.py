@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from archiver.catalog import host_key
 from archiver.errors import CaptureError
 
 __all__ = ["host_key", "normalize_url", "resolve", "same_site", "site_of"]
@@ -94,13 +95,6 @@ def resolve(base: str, ref: str) -> str | None:
         return normalize_url(urljoin(base, ref))
     except (CaptureError, ValueError):
         return None
-
-
-def host_key(url: str) -> str:
-    """The politeness key of a URL: ``host:port``."""
-    parts = urlsplit(url)
-    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
-    return f"{parts.hostname}:{port}"
 
 
 def site_of(url: str) -> str:
