@@ -141,3 +141,18 @@ def test_https_capture_end_to_end(tmp_path, small_site: SiteServer) -> None:  # 
     [resp] = [r for r in recs if r.type == "response" and r.url == url]
     assert resp.block.startswith(b"HTTP/1.1 200 OK\r\n") and b"Page A" in resp.block
     assert resp.headers["WARC-IP-Address"] == "127.0.0.1"
+
+
+def test_idle_connections_are_capped_across_hosts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "index.html").write_text("hi")
+    servers = [SiteServer(tmp_path).start() for _ in range(70)]
+    try:
+        with _client() as client:
+            for site in servers:
+                with client.fetch(site.url("/")) as ex:
+                    assert ex.status == 200
+            idle = sum(len(pool) for pool in client._idle.values())
+            assert idle == 64
+    finally:
+        for site in servers:
+            site.stop()

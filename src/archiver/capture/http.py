@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 _MAX_HEADER_BYTES = 256 * 1024
 _READ_SIZE = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
+_MAX_IDLE = 64  # idle keep-alive connections kept in all
+_IDLE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _BROTLIPY_SLICE = 32  # input bytes per call where brotli has no output limit
 
@@ -231,6 +233,7 @@ class _Connection:
         self.sock = sock
         self.ip = ip
         self.leftover = b""
+        self.idle_since = 0.0
 
     def quiet(self) -> bool:
         """Whether the idle connection has nothing to read, as it must to be reused.
@@ -294,17 +297,34 @@ class HttpClient:
             with self._lock:
                 pool = self._idle.get(key)
                 conn = pool.pop() if pool else None
-            if conn is None or conn.quiet():
+                if pool is not None and not pool:
+                    del self._idle[key]
+            if conn is None:
+                return None
+            if time.monotonic() - conn.idle_since < _IDLE_SECONDS and conn.quiet():
                 return conn
             conn.close()
 
     def _checkin(self, key: tuple[str, str, int], conn: _Connection) -> None:
+        """Keep ``conn`` for reuse: at most 8 per host and ``_MAX_IDLE`` in all, so a crawl
+        over many hosts does not run out of file descriptors; the longest idle goes first."""
+        conn.idle_since = time.monotonic()
+        evicted: list[_Connection] = []
         with self._lock:
             pool = self._idle.setdefault(key, [])
-            if len(pool) < 8:
+            if len(pool) >= 8:
+                evicted.append(conn)
+            else:
                 pool.append(conn)
-                return
-        conn.close()
+                total = sum(len(p) for p in self._idle.values())
+                while total > _MAX_IDLE:
+                    oldest_key = min(self._idle, key=lambda k: self._idle[k][0].idle_since)
+                    evicted.append(self._idle[oldest_key].pop(0))
+                    if not self._idle[oldest_key]:
+                        del self._idle[oldest_key]
+                    total -= 1
+        for old in evicted:
+            old.close()
 
     def _connect(self, url: str, scheme: str, host: str, port: int) -> _Connection:
         try:
