@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
 import os
 import platform
@@ -79,6 +80,55 @@ def generate(root: Path, *, big: int, big_size: int, small: int) -> int:
     total += (col.path / "collection.json").stat().st_size
     marker.write_text(str(total))
     return total
+
+
+def generate_warcs(root: Path, *, files: int, records: int) -> tuple[int, int]:
+    """A collection of gzip-per-record WARCs (half text, half random bodies, chunked); once."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    marker = root / ".complete"
+    if marker.exists():
+        size, count = marker.read_text().split()
+        return int(size), int(count)
+    if root.exists():
+        shutil.rmtree(root)
+    col = Collection.create(root, name="bench-warcs", description="WARC record benchmark")
+    rng = random.Random(7)
+    words = [bytes(rng.choice(b"abcdefghij klmnop") for _ in range(8)) for _ in range(500)]
+    count = 0
+    for f in range(files):
+        with open(col.archive_dir / f"bench-{f:05d}.warc.gz", "wb") as out:
+            writer = WARCWriter(out, gzip=True, warc_version="1.1")
+            for r in range(records):
+                if r % 2:
+                    body = os.urandom(rng.randint(20_000, 200_000))
+                else:
+                    body = b" ".join(rng.choice(words) for _ in range(rng.randint(3000, 30000)))
+                wire = (
+                    b"".join(
+                        b"%x\r\n" % len(body[i : i + 8192]) + body[i : i + 8192] + b"\r\n"
+                        for i in range(0, len(body), 8192)
+                    )
+                    + b"0\r\n\r\n"
+                )
+                http = StatusAndHeaders(
+                    "200 OK",
+                    [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
+                    protocol="HTTP/1.1",
+                )
+                rec = writer.create_warc_record(
+                    f"https://news.example/{f}/{r}",
+                    "response",
+                    payload=io.BytesIO(wire),
+                    length=len(wire),
+                    http_headers=http,
+                )
+                writer.write_record(rec)
+                count += 1
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    marker.write_text(f"{size} {count}")
+    return size, count
 
 
 def warm(root: Path) -> None:
@@ -189,6 +239,36 @@ def main(argv: list[str]) -> int:
         record("archiver verify (2 processes)", timed(lambda: archiver_verify("process")))
     shutil.rmtree(bag_dir)
 
+    # WARC record checks: what reading every record costs on top of the file digests
+    warc_size, warc_records = generate_warcs(
+        WORK / ("warcs-small" if args.small else "warcs"),
+        files=4 if args.small else 24,
+        records=40 if args.small else 100,
+    )
+    warc_bag = WORK / "warc-bag"
+    if warc_bag.exists():
+        shutil.rmtree(warc_bag)
+    make_bag(WORK / ("warcs-small" if args.small else "warcs"), warc_bag, workers=2, fsync=False)
+    warm(warc_bag)
+    warc_results: dict[str, list[float]] = {}
+    for round_no in range(1, args.rounds + 1):
+        print(f"WARC bag round {round_no} ({warc_size / MiB:.0f} MiB, {warc_records} records)")
+        for name, job in (
+            ("archiver verify, records checked", functools.partial(verify, warc_bag, workers=2)),
+            (
+                "archiver verify --no-warc",
+                functools.partial(verify, warc_bag, workers=2, check_warcs=False),
+            ),
+            (
+                "bagit-python validate (processes=2)",
+                functools.partial(bagit.Bag(str(warc_bag)).validate, processes=2),
+            ),
+        ):
+            seconds, cpu = timed(job)
+            warc_results.setdefault(name, []).append(seconds)
+            print(f"  {name:<44} {seconds:6.2f} s cpu {cpu:6.2f} s (load {loadavg()})")
+    shutil.rmtree(warc_bag)
+
     for round_no in range(1, max(2, args.rounds - 1) + 1):
         print(f"make_bag round {round_no}")
         for fsync in (False, True):
@@ -241,7 +321,9 @@ def main(argv: list[str]) -> int:
     )
     if not args.small:
         cpu = {name: min(v) for name, v in cpu_seconds.items()}
+        warc_best = {name: min(v) for name, v in warc_results.items()}
         write_docs(size, files, args.rounds, best, median, cpu, ratios, targets, loads)
+        write_warc_docs(warc_size, warc_records, warc_best)
     return 0
 
 
@@ -309,6 +391,24 @@ def write_docs(
     start, stop = text.index(begin) + len(begin), text.index(end)
     DOCS.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
     print(f"wrote the fixity section of {DOCS}")
+
+
+def write_warc_docs(size: int, records: int, best: dict[str, float]) -> None:
+    """Append the WARC record-check table to the fixity section."""
+    lines = [
+        "",
+        f"WARC record checks (same run): a bag of 24 WARC files, {size / MiB:.0f} MiB, {records} "
+        "response records (gzip per record, chunked bodies, half text and half random bytes); "
+        "best of the rounds.",
+        "",
+        "| run | best s | MiB/s |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {n} | {s:.2f} | {size / MiB / s:.0f} |" for n, s in best.items()]
+    text = DOCS.read_text(encoding="utf-8")
+    end = "<!-- END fixity -->"
+    stop = text.index(end)
+    DOCS.write_text(text[:stop] + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _MAX_OUT = 4 * 1024 * 1024  # decompressed bytes per zlib call, so a bomb cannot grow memory
-_INFLATE_SLICE = 4096  # compressed bytes per zlib call
+_INFLATE_SLICE = 4096  # compressed bytes per zlib call while a member's head is decoded
+_INFLATE_BULK = 64 * 1024  # ... and once its first 64 KiB are out
 _LOOKBACK = 8 * 1024 * 1024  # raw bytes kept to restart after a damaged member
 
 
@@ -161,7 +162,8 @@ class WarcChecker:
                 assert self.inflater is not None
                 # small input slices: when a damaged member fails, what decoded before the
                 # damage (usually the WARC header, so the record can be named) is kept
-                chunk = bytes(self.buf[:_INFLATE_SLICE])
+                step = _INFLATE_SLICE if self.isize < _INFLATE_BULK else _INFLATE_BULK
+                chunk = bytes(self.buf[:step])
                 del self.buf[: len(chunk)]
                 self._remember(chunk)
                 try:
