@@ -156,3 +156,23 @@ def test_idle_connections_are_capped_across_hosts(tmp_path) -> None:  # type: ig
     finally:
         for site in servers:
             site.stop()
+
+
+def test_tiny_chunks_are_copied_exactly_and_decoded(small_site: SiteServer) -> None:
+    import os
+
+    payload = os.urandom(1_000_000)
+    framed = b"".join(
+        b"%x;ext=1\r\n%s\r\n" % (len(payload[i : i + 7]), payload[i : i + 7])
+        for i in range(0, len(payload), 7)
+    )
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    raw = head + framed + b"0\r\nX-Trailer: yes\r\n\r\n"
+    small_site.routes["/tiny"] = lambda h: h.send_raw(raw)
+    with _client() as client, client.fetch(small_site.url("/tiny")) as ex:
+        assert b"".join(ex.iter_block()) == raw
+        assert ex.decoded_body(limit=2_000_000) == payload
+        assert ex.truncated is None
+    with _client(max_response_size=5000) as client, client.fetch(small_site.url("/tiny")) as ex:
+        assert ex.truncated == "length" and ex.payload_length == 5000
+        assert b"".join(ex.iter_block()) == raw[: len(head) + 5000]

@@ -140,35 +140,44 @@ class Exchange:
 
 
 def _dechunk(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    buf = b""
+    """Remove chunked framing (index-based, so tiny chunks stay linear)."""
     source = iter(chunks)
+    buf = b""
+    pos = 0
 
     def more() -> bool:
-        nonlocal buf
+        nonlocal buf, pos
         piece = next(source, b"")
-        buf += piece
+        buf = buf[pos:] + piece
+        pos = 0
         return bool(piece)
 
     while True:
-        while b"\n" not in buf:
+        while (idx := buf.find(b"\n", pos)) < 0:
             if not more():
                 return
-        line, buf = buf.split(b"\n", 1)
         try:
-            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+            size = int(buf[pos:idx].split(b";", 1)[0].strip() or b"0", 16)
         except ValueError:
             return
-        if size == 0:
+        pos = idx + 1
+        if size <= 0:
             return
-        while len(buf) < size:
+        while len(buf) - pos < size:
+            if len(buf) - pos > 0:
+                yield buf[pos:]
+                size -= len(buf) - pos
+                pos = len(buf)
             if not more():
-                yield buf
                 return
-        yield buf[:size]
-        buf = buf[size:]
-        while len(buf) < 2 and more():
+        yield buf[pos : pos + size]
+        pos += size
+        while len(buf) - pos < 2 and more():
             pass
-        buf = buf[2:] if buf.startswith(b"\r\n") else buf.lstrip(b"\n")
+        if buf.startswith(b"\r\n", pos):
+            pos += 2
+        elif buf.startswith(b"\n", pos):
+            pos += 1
 
 
 def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, limit: int) -> bytes:
@@ -598,67 +607,77 @@ class HttpClient:
     def _copy_chunked(
         self, url: str, sock: socket.socket, rest: bytes, body: _BodyCopier, deadline: float
     ) -> tuple[str | None, bytes]:
-        """Copy a chunked body byte for byte, parsing its framing to find where it ends."""
-        buf = rest
+        """Copy a chunked body byte for byte, parsing its framing to find where it ends.
 
-        def need(n: int) -> None:
-            nonlocal buf
-            while len(buf) < n:
-                if time.monotonic() > deadline:
-                    raise _Deadline
-                data = self._recv(url, sock, got=body.written)
-                if not data:
-                    raise FetchError(
-                        f"connection closed inside a chunked body after {body.written} bytes",
-                        url=url,
-                    )
-                buf += data
+        The bytes are copied in the blocks they arrived in; the parser only moves an index
+        through them, so tiny chunks cost no more than large ones.
+        """
+        buf = rest
+        pos = 0  # parse position in buf
+        copied = 0  # buf[:copied] is already in the body
+
+        def flush() -> bool:
+            nonlocal copied
+            cut = body.add(buf[copied:pos])
+            copied = pos
+            return cut
+
+        def refill() -> None:
+            nonlocal buf, pos, copied
+            if flush():
+                raise _Cut
+            if time.monotonic() > deadline:
+                raise _Deadline
+            data = self._recv(url, sock, got=body.written)
+            if not data:
+                raise FetchError(
+                    f"connection closed inside a chunked body after {body.written} bytes",
+                    url=url,
+                )
+            buf = buf[pos:] + data
+            pos = copied = 0
 
         def line() -> bytes:
-            nonlocal buf
-            while b"\n" not in buf:
-                if len(buf) > 64 * 1024:
+            nonlocal pos
+            while (idx := buf.find(b"\n", pos)) < 0:
+                if len(buf) - pos > 64 * 1024:
                     raise FetchError("chunk-size line too long", url=url)
-                need(len(buf) + 1)
-            idx = buf.index(b"\n") + 1
-            return buf[:idx]
+                refill()
+            text, pos = buf[pos : idx + 1], idx + 1
+            return text
 
         try:
             while True:
                 size_line = line()
                 try:
                     size = int(size_line.split(b";", 1)[0].strip(), 16)
+                    if size < 0:
+                        raise ValueError
                 except ValueError as exc:
                     raise FetchError(f"bad chunk size line {size_line[:40]!r}", url=url) from exc
-                if body.add(size_line):
-                    return "length", b""
-                buf = buf[len(size_line) :]
                 if size == 0:
-                    # trailer section: header lines until an empty line
-                    while True:
-                        trailer = line()
-                        if body.add(trailer):
-                            return "length", b""
-                        buf = buf[len(trailer) :]
-                        if trailer in (b"\r\n", b"\n"):
-                            return None, buf
-                remaining = size
-                while remaining > 0:
-                    if not buf:
-                        need(1)
-                    piece = buf[:remaining]
-                    buf = buf[len(piece) :]
-                    remaining -= len(piece)
-                    if body.add(piece):
+                    while line() not in (b"\r\n", b"\n"):  # trailer fields, then a blank line
+                        pass
+                    if flush():
                         return "length", b""
-                end = line()
-                if end not in (b"\r\n", b"\n"):
+                    return None, buf[pos:]
+                remaining = size
+                while len(buf) - pos < remaining:
+                    remaining -= len(buf) - pos
+                    pos = len(buf)
+                    refill()
+                pos += remaining
+                if line() not in (b"\r\n", b"\n"):
                     raise FetchError("chunk data not followed by CRLF", url=url)
-                if body.add(end):
-                    return "length", b""
-                buf = buf[len(end) :]
+        except _Cut:
+            return "length", b""
         except _Deadline:
+            flush()
             return "time", b""
+
+
+class _Cut(Exception):
+    """The body reached ``max_response_size``."""
 
 
 class _StaleConnection(Exception):
