@@ -13,8 +13,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archiver.errors import WARCError
 from archiver.fsutil import atomic_write
 
@@ -51,6 +49,8 @@ def damage_warc_record(
     The record is the first response record (or the first whose WARC-Target-URI is
     ``target_uri``).  Raises :class:`~archiver.errors.WARCError` if there is none.
     """
+    from warcio.archiveiterator import ArchiveIterator  # only the demo and tests need it
+
     warc = Path(path)
     chosen: tuple[int, int, str | None, str | None] | None = None
     with open(warc, "rb") as fh:

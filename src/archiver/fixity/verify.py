@@ -13,8 +13,8 @@ from archiver._version import __version__
 from archiver.bag.profile import check_profile, load_profile
 from archiver.bag.serialize import opened_bag, serialization_of
 from archiver.errors import FixityError
+from archiver.fixity.checks import inspect_bag
 from archiver.fixity.history import record_run
-from archiver.fixity.inspect import inspect_bag
 from archiver.fixity.report import FixityReport, Problem
 from archiver.hashing import PoolKind
 
