@@ -66,7 +66,9 @@ def is_boilerplate_attr(attrs: str) -> bool:
     return bool(STRONG.search(attrs))
 
 
-_CONTENT_MARK = re.compile(r"(?:article|entry|post|story)[-_]?(?:body|content|text)")
+_CONTENT_MARK = re.compile(
+    r"(?:article|entry|post|story)[-_]?(?:body|content|text)|(?:^|\s)(?:article|story)(?:\s|$)"
+)
 _NONE, _STRONG, _WEAK = 0, 1, 2
 
 

@@ -45,6 +45,7 @@ _block_nodes = etree.XPath(
     " or self::center or self::main) and text()[normalize-space()])]",
     smart_strings=False,
 )
+_CONTAINERS = frozenset({"div", "section", "article", "main", "center", "font", "span", "dd"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Shorter blocks (outside headings and list items) count as furniture when climbing.
 _MIN_GOOD = 60
@@ -145,7 +146,8 @@ def find_main(root: Any) -> list[Any]:
             continue
         text = element_text(node)
         points = 1.0 + text.count(",") + text.count("،") + text.count("、") + min(length / 100, 3)
-        parent = node.getparent()
+        # A container holding text directly is itself a candidate; a paragraph is not.
+        parent = node if node.tag in _CONTAINERS and length >= 200 else node.getparent()
         level = 0
         while parent is not None and level < 3:
             if parent not in scores:
