@@ -215,3 +215,19 @@ def test_cli_verify_exit_codes_and_outputs(
     assert main(["verify", str(bag.path), "--history", db, "--no-history"]) == 2
     assert main(["verify", str(bag.path), "--fast", "--no-history"]) == 0
     assert "NO digests" in capsys.readouterr().out
+
+
+def test_cli_goes_on_after_a_bag_it_cannot_open(
+    bag: BagSummary, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zipfile
+
+    hostile = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        zf.writestr("bag/../../evil.txt", "evil")
+    code = main(["verify", str(hostile), str(bag.path), "--no-history"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "evil.txt" in captured.err and "nothing was extracted" in captured.err
+    assert "VALID" in captured.out  # the second bag was still verified
+    assert not (tmp_path.parent / "evil.txt").exists()

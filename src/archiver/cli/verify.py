@@ -10,8 +10,9 @@ import click
 
 from archiver.bag import load_profile
 from archiver.cli.progress import byte_progress, tree_size
-from archiver.errors import UsageError
+from archiver.errors import ArchiverError, UsageError
 from archiver.fixity import (
+    FixityReport,
     default_history_path,
     format_report,
     report_to_json,
@@ -45,7 +46,12 @@ def verify_command(
     no_warc: bool,
     workers: int | None,
 ) -> int:
-    """Verify each BAG (folder, .tar, .tar.gz or .zip).  Exit 0 all good, 1 any failure."""
+    """Verify each BAG (folder, .tar, .tar.gz or .zip).
+
+    Exit 0: every bag valid; 1: a problem found in some bag; 2: bad usage, or a bag that
+    cannot be opened (missing, or a serialised bag with unsafe entries).  Runs are recorded
+    in the history (default: fixity-history.sqlite in the user's data folder).
+    """
     if premis and len(bags) > 1:
         raise UsageError("--premis takes one bag at a time")
     if history and no_history:
@@ -56,22 +62,38 @@ def verify_command(
         loaded = load_profile(None if profile == "archiver" else profile)
     status = 0
     for bag in bags:
-        with byte_progress(f"verifying {Path(bag).name}", tree_size(bag)) as progress:
-            report = verify(
-                bag,
-                fast=fast,
-                history=db,
-                profile=loaded,
-                check_warcs=not no_warc,
-                workers=workers,
-                progress=progress,
-            )
+        try:
+            report = _run(bag, db, fast, loaded, no_warc, workers)
+        except ArchiverError as exc:
+            click.echo(f"error: {exc}", err=True)
+            status = 2
+            continue
         if premis:
             write_premis(report, premis)
         if as_json:
             click.echo(json.dumps(report_to_json(report), ensure_ascii=False))
         else:
             click.echo(format_report(report))
-        if not report.ok:
+        if not report.ok and status == 0:
             status = 1
     return status
+
+
+def _run(
+    bag: str,
+    db: Path | None,
+    fast: bool,
+    loaded: dict[str, Any] | None,
+    no_warc: bool,
+    workers: int | None,
+) -> FixityReport:
+    with byte_progress(f"verifying {Path(bag).name}", tree_size(bag)) as progress:
+        return verify(
+            bag,
+            fast=fast,
+            history=db,
+            profile=loaded,
+            check_warcs=not no_warc,
+            workers=workers,
+            progress=progress,
+        )
