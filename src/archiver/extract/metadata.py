@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from lxml import etree
 
@@ -317,6 +317,22 @@ def _date_near_title(root: Any, title: str | None) -> DateValue | None:
     return None
 
 
+_labelled_texts = etree.XPath(
+    "//body//text()[string-length() < 120][contains(., 'pdated') or contains(., 'ublished')"
+    " or contains(., 'osted on') or contains(., 'Date')][not(ancestor::script)]",
+    smart_strings=False,
+)
+
+
+def _labelled_date(root: Any) -> DateValue | None:
+    """A date in a short "Published …" / "Last updated …" line anywhere in the page."""
+    for text in _labelled_texts(root)[:20]:
+        value = date_from_text(text)
+        if value is not None:
+            return value
+    return None
+
+
 def _date_in_scripts(root: Any) -> DateValue | None:
     """A publication date in the JSON state of a script-rendered page."""
     for script in root.iter("script"):
@@ -364,12 +380,15 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
     # the WCXB development pages): a date in the URL path, explicit <meta> tags, microdata,
     # the date printed beside the headline, JSON-LD, other visible dates, script state.
     candidates = (
-        lambda: date_from_url(url),
+        lambda: (
+            date_from_url(unquote(url)) or date_from_url(unquote(_first(meta, ("og:url",)) or ""))
+        ),
         lambda: parse_date(_first(meta, _PUBLISHED_KEYS)),
         lambda: parse_date((micro.get("datepublished") or [None])[0]),
         lambda: _date_near_title(root, result.title),
         lambda: parse_date(ld.published),
         lambda: _visible_date(root),
+        lambda: _labelled_date(root),
         lambda: _date_in_scripts(root),
         lambda: result.modified,
     )
