@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import select
 import socket
@@ -46,6 +47,7 @@ _MAX_IDLE = 64  # idle keep-alive connections kept in all
 _IDLE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _BROTLIPY_SLICE = 32  # input bytes per call where brotli has no output limit
+_DECODE_STEP = 1024 * 1024
 
 
 @dataclass
@@ -184,33 +186,68 @@ def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, l
     """Remove chunking and gzip/deflate/br content coding; stop after ``limit`` output bytes.
 
     Decoding errors end the output where they happen (a damaged body still yields its
-    readable start): this is for finding links, never for what is archived.
+    readable start): this is for finding links, never for what is archived.  Memory stays near
+    ``limit`` whatever the compression ratio: decoders hand out at most 1 MiB at a time.
     """
     pieces = _dechunk(raw) if chunked else raw
-    out = bytearray()
-    decoder: Any
+    decoder: _Decoder | None
     if content_encoding in ("gzip", "x-gzip"):
-        decoder = zlib.decompressobj(wbits=47)
+        decoder = _ZlibDecoder(47)
     elif content_encoding == "deflate":
-        decoder = zlib.decompressobj()
+        decoder = _ZlibDecoder(15)
     elif content_encoding == "br":
         decoder = _BrotliDecoder()
     else:
         decoder = None
+    out = io.BytesIO()  # getvalue() hands its buffer over: the limit is held once, not twice
+    size = 0
     try:
         for piece in pieces:
             if decoder is None:
-                out += piece
+                out.write(piece)
+                size += len(piece)
             else:
-                out += decoder.decompress(piece, limit + 1 - len(out))
-            if len(out) > limit:
+                decoder.feed(piece)
+                while size <= limit:
+                    data = decoder.read(min(_DECODE_STEP, limit + 1 - size))
+                    if not data:
+                        break
+                    out.write(data)
+                    size += len(data)
+            if size > limit:
                 break
     except (zlib.error, brotli.error) as exc:
-        log.debug("body decoding stopped: %s", exc)
-    return bytes(out[:limit])
+        log.debug("body decoding stopped: %s", str(exc))  # text only: no traceback kept
+    out.truncate(limit)
+    return out.getvalue()
 
 
-class _BrotliDecoder:
+class _Decoder:
+    """Push compressed bytes in with :meth:`feed`, pull output out with bounded :meth:`read`."""
+
+    def feed(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read(self, max_length: int) -> bytes:
+        """Up to about ``max_length`` decoded bytes; empty once it needs more input."""
+        raise NotImplementedError
+
+
+class _ZlibDecoder(_Decoder):
+    def __init__(self, wbits: int) -> None:
+        self._decoder = zlib.decompressobj(wbits=wbits)
+        self._input = b""
+
+    def feed(self, data: bytes) -> None:
+        self._input += data
+
+    def read(self, max_length: int) -> bytes:
+        data = self._decoder.decompress(self._input, max_length)
+        self._input = self._decoder.unconsumed_tail
+        return data
+
+
+class _BrotliDecoder(_Decoder):
     """Brotli through whichever binding ``import brotli`` finds, its output bounded.
 
     Google's bindings (the ``brotli`` dependency) decode up to an output limit.  brotlipy, which
@@ -222,15 +259,24 @@ class _BrotliDecoder:
     def __init__(self) -> None:
         self._decoder: Any = brotli.Decompressor()
         self._process: Any = getattr(self._decoder, "process", None)
+        self._input = b""
 
-    def decompress(self, data: bytes, max_length: int) -> bytes:
+    def feed(self, data: bytes) -> None:
+        self._input += data
+
+    def read(self, max_length: int) -> bytes:
         if self._process is not None:
+            # new input only once the decoder has handed out what the last input gave
+            data = b""
+            if self._input and self._decoder.can_accept_more_data():
+                data, self._input = self._input, b""
             return bytes(self._process(data, output_buffer_limit=max_length))
         out = bytearray()
-        for start in range(0, len(data), _BROTLIPY_SLICE):
-            out += self._decoder.decompress(data[start : start + _BROTLIPY_SLICE])
-            if len(out) >= max_length:
-                break
+        pos = 0
+        while pos < len(self._input) and len(out) < max_length:
+            out += self._decoder.decompress(self._input[pos : pos + _BROTLIPY_SLICE])
+            pos += _BROTLIPY_SLICE
+        self._input = self._input[pos:]
         return bytes(out)
 
 
