@@ -630,7 +630,9 @@ class _Crawl:
                 else parse_sitemap(body, url=ex.url)
             )
         except SeedError as exc:
-            log.warning("%s", exc)
+            # the text, not the exception: a handler that keeps records (pytest's, a
+            # MemoryHandler) would keep its traceback, and with it the inflated document
+            log.warning("%s", str(exc))
             raise
         since = self.opts.since
         if isinstance(since, datetime):  # a datetime is a date, but does not compare with one
