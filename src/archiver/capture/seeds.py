@@ -11,6 +11,7 @@ decompression bomb costs at most that much memory and then a clear :class:`Unsaf
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from dataclasses import dataclass
@@ -47,24 +48,27 @@ class SeedEntry:
 def _inflate(data: bytes, url: str) -> bytes:
     """Gunzip ``data`` (a ``.xml.gz`` body) without ever holding more than the limit."""
     inflater = zlib.decompressobj(wbits=47)
-    out = bytearray()
+    out = io.BytesIO()  # getvalue() hands its buffer over: the document is held once
+    size = 0
     pending = data
     try:
         # Small steps: one big decompress() would hold the limit twice (its result and ``out``).
-        while pending and len(out) <= MAX_XML_BYTES:
-            out += inflater.decompress(pending, min(_INFLATE_STEP, MAX_XML_BYTES + 1 - len(out)))
+        while pending and size <= MAX_XML_BYTES:
+            size += out.write(
+                inflater.decompress(pending, min(_INFLATE_STEP, MAX_XML_BYTES + 1 - size))
+            )
             pending = inflater.unconsumed_tail
-        if len(out) <= MAX_XML_BYTES:
-            out += inflater.flush()  # at most one match left once all input is consumed
+        if size <= MAX_XML_BYTES:
+            size += out.write(inflater.flush())  # at most one match left once input is consumed
     except zlib.error as exc:
         raise SeedError(f"gzip data is damaged: {exc}", url=url) from exc
-    if len(out) > MAX_XML_BYTES:
+    if size > MAX_XML_BYTES:
         raise UnsafeXMLError(
             f"refused: decompresses to more than {MAX_XML_BYTES // (1024 * 1024)} MB "
             "(a gzip bomb, or a sitemap over the protocol's limit)",
             url=url,
         )
-    return bytes(out)
+    return out.getvalue()
 
 
 def read_xml(data: bytes, *, url: str) -> lxml.etree._Element:
