@@ -346,8 +346,16 @@ def test_gzip_up_to_the_limit_is_accepted() -> None:
     xml = b'<?xml version="1.0"?><urlset><url><loc>http://e.org/a</loc></url>' + filler
     xml += b"</urlset>"
     assert len(xml) <= MAX_XML_BYTES
-    entries = parse_sitemap(gzip.compress(xml, compresslevel=1), url="http://e.org/s.xml.gz")
+    packed = gzip.compress(xml, compresslevel=1)
+    del xml, filler
+    tracemalloc.start()
+    try:
+        entries = parse_sitemap(packed, url="http://e.org/s.xml.gz")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert [e.url for e in entries] == ["http://e.org/a"]
+    assert peak < 80 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB: the document held twice"
 
 
 @pytest.mark.parametrize(
