@@ -13,6 +13,7 @@ Decision on slow-drip responses: a body that trickles in, each gap shorter than
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -580,3 +581,33 @@ def test_endless_interim_responses_are_refused(
     client = HttpClient(user_agent="t", read_timeout=2)
     with client, pytest.raises(FetchError, match="headers larger than 256 KiB"):
         client.fetch(small_site.url("/hints"))
+
+
+@pytest.fixture
+def full_backlog() -> Iterator[int]:
+    """A port whose accept queue is full, so that a new connection attempt hangs (SYN dropped)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.05)
+    yield port
+    for sock in [*fillers, server]:
+        sock.close()
+
+
+def test_connect_timeout_is_retried_then_fails(full_backlog: int, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{full_backlog}/"
+    opts = CaptureOptions(connect_timeout=0.2, retries=1, backoff=0.01, obey_robots=False)
+    started = time.monotonic()
+    summary = archiver.capture([url], tmp_path / "col", options=opts)
+    assert 0.35 < time.monotonic() - started < 5  # two attempts of 0.2 s each
+    assert [f.url for f in summary.failures] == [url]
+    assert "connect timeout after 0.2s" in summary.failures[0].reason
