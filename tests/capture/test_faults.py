@@ -1,9 +1,10 @@
 """Fault injection: what a capture does when a server misbehaves.
 
-Every test runs a real capture against a local server (127.0.0.1, port 0) whose chosen paths
+Most tests run a real capture against a local server (127.0.0.1, port 0) whose chosen paths
 answer with raw, deliberately broken bytes; each asserts how the run ends (stored, retried,
 failed with a reason that names the URL) and, through the autouse conftest fixture, that every
-WARC it leaves passes ``warcio check``.
+WARC it leaves passes ``warcio check``.  Faults of the wire protocol itself (bytes past
+Content-Length, 1xx interim responses, endless headers) are also tested on the HTTP client.
 
 Decision on slow-drip responses: a body that trickles in, each gap shorter than
 ``read_timeout``, is not an error: it completes and is stored whole.  Only ``max_response_time``
