@@ -11,11 +11,12 @@ being content itself.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
 
-from archiver.extract.dom import attr_text, element_text, remove_element
+from archiver.extract.dom import element_text, remove_element, text_length
 
 __all__ = ["clean_tree", "is_boilerplate_attr"]
 
@@ -70,8 +71,10 @@ _CONTENT_MARK = re.compile(
     r"(?:article|entry|post|story)[-_]?(?:body|content|text)|(?:^|\s)(?:article|story)(?:\s|$)"
 )
 _NONE, _STRONG, _WEAK = 0, 1, 2
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)  # class names repeat across the pages of a site and of a theme
 def _classify(attrs: str) -> int:
     """What a ``class id`` string says: nothing (or content), strong or weak furniture."""
     if _CONTENT_MARK.search(attrs):
@@ -85,7 +88,7 @@ def _classify(attrs: str) -> int:
 
 
 def _is_weak_furniture(el: Any, total: int) -> bool:
-    if len(element_text(el)) >= _WEAK_SHARE * total:
+    if not _shorter(el, _WEAK_SHARE * total):
         return False
     # Two real paragraphs make an element content, whatever its class says.
     long_paragraphs = 0
@@ -97,14 +100,12 @@ def _is_weak_furniture(el: Any, total: int) -> bool:
     return True
 
 
-def _hidden(el: Any) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+def _shorter(el: Any, limit: float) -> bool:
+    """Whether the text of ``el`` (white space collapsed) is shorter than ``limit``; the raw
+    length is an upper bound, so most elements never need their text normalised."""
+    if text_length(el) < limit:
         return True
-    style = el.get("style")
-    if not style:
-        return False
-    style = style.replace(" ", "").lower()
-    return "display:none" in style or "visibility:hidden" in style
+    return len(element_text(el)) < limit
 
 
 def clean_tree(root: Any) -> None:
@@ -116,25 +117,34 @@ def clean_tree(root: Any) -> None:
     total = max(len(element_text(body)), 1)
 
     doomed: list[Any] = []
-    seen: dict[str, int] = {}  # pages repeat the same class strings many times
-    for el in body.iter():
+    guard = _GUARD_SHARE * total
+    # Pages repeat the same class strings many times: classify each (class, id) pair once.
+    seen: dict[tuple[str | None, str | None], int] = {}
+    for el in body.iter(etree.Element):  # elements only (no comments or entities)
         tag = el.tag
-        if not isinstance(tag, str) or tag in _KEEP_TAGS:
+        if tag in _KEEP_TAGS:
             continue
-        if tag in _FURNITURE_TAGS or _hidden(el):
-            if len(element_text(el)) < _GUARD_SHARE * total:
+        get = el.get
+        style = get("style")
+        if (
+            tag in _FURNITURE_TAGS
+            or get("hidden") is not None
+            or get("aria-hidden") == "true"
+            or (style is not None and _HIDDEN_STYLE.search(style) is not None)
+        ):
+            if _shorter(el, guard):
                 doomed.append(el)
             continue
-        attrs = attr_text(el)
-        if not attrs:
+        key = (get("class"), get("id"))
+        if key == (None, None):
             continue
-        kind = seen.get(attrs)
+        kind = seen.get(key)
         if kind is None:
-            kind = seen[attrs] = _classify(attrs)
-        if kind == _NONE or (el.get("itemprop") or "").lower() == "articlebody":
+            kind = seen[key] = _classify(f"{key[0] or ''} {key[1] or ''}".lower())
+        if kind == _NONE or (get("itemprop") or "").lower() == "articlebody":
             continue
         if kind == _STRONG:
-            if len(element_text(el)) < _GUARD_SHARE * total:
+            if _shorter(el, guard):
                 doomed.append(el)
         elif _is_weak_furniture(el, total):
             doomed.append(el)

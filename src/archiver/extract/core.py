@@ -66,7 +66,15 @@ def _extract(
     rules: SiteRules | None,
 ) -> Article:
     decoded = decode_html(html, headers=headers)
-    root = parse_html(decoded.text)
+    if (
+        isinstance(html, bytes)
+        and decoded.encoding == "utf-8"
+        and decoded.source != "bom"
+        and "\ufffd" not in decoded.text
+    ):
+        root = parse_html(html)  # valid UTF-8 already: spare the re-encoding
+    else:
+        root = parse_html(decoded.text)
     meta = read_metadata(root, url=url, headers=headers)
     rule = rules.for_url(url) if rules is not None else None
     if rule is not None:

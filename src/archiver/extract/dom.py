@@ -76,9 +76,11 @@ def _parse(data: bytes) -> tuple[Any, bool]:
     return root, too_deep
 
 
-def parse_html(text: str) -> Any:
-    """Parse ``text`` into the root ``<html>`` element; never fails on malformed markup."""
-    data = text.encode("utf-8", "replace").translate(None, _CONTROL_BYTES)
+def parse_html(text: str | bytes) -> Any:
+    """Parse ``text`` (a string, or bytes known to be valid UTF-8) into the root ``<html>``
+    element; never fails on malformed markup."""
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    data = raw.translate(None, _CONTROL_BYTES)
     root = None
     if data.strip():
         root, too_deep = _parse(data)

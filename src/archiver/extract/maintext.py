@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from archiver.extract.clean import POSITIVE, STRONG, WEAK
-from archiver.extract.dom import BLOCK_TAGS, attr_text, element_text, normalize_space
+from archiver.extract.dom import BLOCK_TAGS, attr_text, element_text, normalize_space, text_length
 
 __all__ = ["MainText", "find_main", "render_text"]
 
@@ -45,6 +45,7 @@ _block_nodes = etree.XPath(
     " or self::center or self::main) and text()[normalize-space()])]",
     smart_strings=False,
 )
+_WHOLE_BLOCKS = frozenset({"p", "pre", "td", "blockquote"})
 _CONTAINERS = frozenset({"div", "section", "article", "main", "center", "font", "span", "dd"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Shorter blocks (outside headings and list items) count as furniture when climbing.
@@ -127,7 +128,7 @@ def _class_weight(el: Any) -> float:
 
 def _own_text_len(el: Any) -> int:
     """Length of the text a block holds itself (not inside nested blocks)."""
-    if el.tag in ("p", "pre", "td", "blockquote"):
+    if el.tag in _WHOLE_BLOCKS:
         return len(element_text(el))
     size = len((el.text or "").strip())
     for child in el:
@@ -141,10 +142,15 @@ def find_main(root: Any) -> list[Any]:
     """The element(s) holding the article body, in document order (empty if none)."""
     scores: dict[Any, float] = {}
     for node in _paragraph_nodes(root):
-        length = _own_text_len(node)
+        if node.tag in _WHOLE_BLOCKS:
+            text = element_text(node)
+            length = len(text)
+        else:
+            length = _own_text_len(node)
         if length < _MIN_BLOCK:
             continue
-        text = element_text(node)
+        if node.tag not in _WHOLE_BLOCKS:
+            text = element_text(node)
         points = 1.0 + text.count(",") + text.count("،") + text.count("、") + min(length / 100, 3)
         # A container holding text directly is itself a candidate; a paragraph is not.
         parent = node if node.tag in _CONTAINERS and length >= 200 else node.getparent()
@@ -170,7 +176,7 @@ def find_main(root: Any) -> list[Any]:
     for el, score in scores.items():
         if el.tag in ("html",):
             continue
-        size = len(element_text(el))
+        size = text_length(el)
         final = score * (1.0 - min(link_text[el] / size, 1.0)) if size else score
         scores[el] = final
         if final > best_score:
