@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _ROBOTS_REDIRECTS = 5
+#: Longest Crawl-delay honoured (Heritrix's default); a day between requests would freeze a host.
+_MAX_CRAWL_DELAY = 300.0
 _RETRY_STATUS = {429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524}
 _PARSE_LIMIT = 20 * 1024 * 1024
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -426,9 +428,15 @@ class _Crawl:
             else:
                 status, body = 404, b""
             policy = RobotsPolicy.from_response(status, body)
+            crawl_delay = policy.crawl_delay(self.user_agent)
+            if crawl_delay > _MAX_CRAWL_DELAY:
+                log.warning(
+                    "%s: Crawl-delay %g s capped at %g s", key, crawl_delay, _MAX_CRAWL_DELAY
+                )
+                crawl_delay = _MAX_CRAWL_DELAY
             with self.hosts_lock:
                 host.robots = policy
-                host.delay = max(self.opts.host_delay, policy.crawl_delay(self.user_agent))
+                host.delay = max(self.opts.host_delay, crawl_delay)
             return policy
 
     def _fetch_with_retries(self, url: str) -> Exchange:
