@@ -224,3 +224,25 @@ def test_retry_after_holds_back_the_whole_host(site: SiteServer, tmp_path: Path)
     # when it arrived may start just after it, so the margins are generous.
     during = [p for t, p in starts if retry - 0.8 < t < retry - 0.05]
     assert during == [], f"requested while the host asked to wait: {during}"
+
+
+def test_absurd_crawl_delay_is_capped(
+    site: SiteServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A day between requests would freeze the host for the whole run: the delay is capped
+    # (300 s in production, like Heritrix's default; shortened here) and the cap is logged.
+    from archiver.capture import crawl
+
+    monkeypatch.setattr(crawl, "_MAX_CRAWL_DELAY", 0.3)
+    (site.root / "robots.txt").write_text("User-agent: *\nCrawl-delay: 86400\n")
+    with site:
+        seeds = [site.url("/p0.html"), site.url("/p1.html")]
+        opts = CaptureOptions(requisites=False)
+        summary = archiver.capture(seeds, tmp_path / "col", options=opts)
+    assert summary.ok and summary.pages == 2
+    gaps = _gaps(site)
+    assert len(gaps) == 2 and min(gaps) >= 0.28 and max(gaps) < 5, gaps
+    assert any("Crawl-delay 86400" in r.getMessage() for r in caplog.records)
