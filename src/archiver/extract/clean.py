@@ -70,6 +70,7 @@ def is_boilerplate_attr(attrs: str) -> bool:
 _CONTENT_MARK = re.compile(
     r"(?:article|entry|post|story)[-_]?(?:body|content|text)|(?:^|\s)(?:article|story)(?:\s|$)"
 )
+_ANY_HINT = re.compile(f"{STRONG.pattern}|{WEAK.pattern}")
 _NONE, _STRONG, _WEAK = 0, 1, 2
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -77,6 +78,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 @lru_cache(maxsize=16384)  # class names repeat across the pages of a site and of a theme
 def _classify(attrs: str) -> int:
     """What a ``class id`` string says: nothing (or content), strong or weak furniture."""
+    if _ANY_HINT.search(attrs) is None:  # most class strings name no furniture at all
+        return _NONE
     if _CONTENT_MARK.search(attrs):
         return _NONE
     if STRONG.search(attrs):

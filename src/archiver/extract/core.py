@@ -151,7 +151,7 @@ def _merge_images(
 ) -> tuple[Image, ...]:
     result: dict[str, Image] = {image.url: image for image in declared}
     for src, caption in found:
-        full = urljoin(url, src)
+        full = src if src.startswith(("https://", "http://")) else urljoin(url, src)
         if not full.startswith(("http:", "https:")):
             continue
         if full not in result or (caption and not result[full].caption):

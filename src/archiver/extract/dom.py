@@ -60,6 +60,7 @@ def _parser() -> Any:
             no_network=True,
             encoding="utf-8",
             default_doctype=False,
+            collect_ids=False,
         )
         _local.parser = parser
     return parser
