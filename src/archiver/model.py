@@ -73,6 +73,9 @@ class CaptureOptions:
     max_redirects: int = 10
     #: A response body is cut at this many bytes and marked ``WARC-Truncated: length``.
     max_response_size: int = 100 * 1024 * 1024
+    #: A response still arriving after this many seconds is cut and marked ``WARC-Truncated:
+    #: time`` (a slow drip within the read timeout is otherwise waited for).
+    max_response_time: float = 900.0
     #: A WARC file is closed and a new one begun once it reaches this size.
     warc_max_size: int = 1024 * 1024 * 1024
     #: Fetch what each page needs to render (images, CSS, scripts, …).
@@ -125,6 +128,8 @@ class CaptureSummary:
     failures: tuple[Failure, ...] = field(default_factory=tuple)
     #: URLs deliberately not fetched (robots.txt), with the reason.
     skipped: tuple[Failure, ...] = field(default_factory=tuple)
+    #: Responses stored but cut at the size or time limit (``WARC-Truncated``).
+    truncated: tuple[Failure, ...] = field(default_factory=tuple)
     warc_files: tuple[str, ...] = field(default_factory=tuple)
     seconds: float = 0.0
     resumed: bool = False

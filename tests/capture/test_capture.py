@@ -257,3 +257,31 @@ def test_a_user_agent_that_cannot_be_an_http_header_is_refused(tmp_path: Path) -
         with pytest.raises(UsageError, match="printable ASCII"):
             archiver.capture(["http://127.0.0.1:9/"], tmp_path / "col", options=opts)
     assert not (tmp_path / "col").exists()
+
+
+def test_a_response_still_dripping_at_max_response_time_is_cut_and_marked(
+    small_site: SiteServer, tmp_path: Path
+) -> None:
+    import time
+
+    def drip(h: Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(100):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(0.05)
+
+    small_site.routes["/drip"] = drip
+    opts = CaptureOptions(max_response_time=0.5, read_timeout=2, retries=0)
+    summary = archiver.capture([small_site.url("/drip")], tmp_path / "col", options=opts)
+    [resp] = [
+        r
+        for r in _records(Collection.open(tmp_path / "col"))
+        if r.type == "response" and r.url.endswith("/drip")
+    ]
+    assert resp.headers["WARC-Truncated"] == "time"
+    assert 0 < len(resp.block.split(b"\r\n\r\n", 1)[1]) < 100
+    assert summary.pages == 1
+    assert [(t.url, t.reason) for t in summary.truncated] == [
+        (small_site.url("/drip"), "cut at the time limit (0.5 s)")
+    ]

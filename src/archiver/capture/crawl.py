@@ -140,7 +140,7 @@ def _check_options(opts: CaptureOptions) -> None:
         problems.append("retries and max_redirects must not be negative")
     if opts.max_response_size < 1 or opts.warc_max_size < 1024:
         problems.append("max_response_size must be positive and warc_max_size at least 1 KiB")
-    if opts.connect_timeout <= 0 or opts.read_timeout <= 0:
+    if opts.connect_timeout <= 0 or opts.read_timeout <= 0 or opts.max_response_time <= 0:
         problems.append("timeouts must be positive")
     agent = opts.full_user_agent
     if not agent.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
@@ -174,6 +174,7 @@ class _Crawl:
         self.revisits = 0
         self.requisites = 0
         self.skipped: list[Failure] = []
+        self.truncated: list[Failure] = []
         self._last_progress = 0.0
 
     # -- setup ---------------------------------------------------------------------------------
@@ -228,6 +229,7 @@ class _Crawl:
                 connect_timeout=self.opts.connect_timeout,
                 read_timeout=self.opts.read_timeout,
                 max_response_size=self.opts.max_response_size,
+                max_response_time=self.opts.max_response_time,
                 verify_tls=self.opts.verify_tls,
                 digest_algorithm=self.algorithm,
             )
@@ -256,6 +258,7 @@ class _Crawl:
                 bytes=self.writer.bytes_written,
                 failures=failures,
                 skipped=tuple(self.skipped),
+                truncated=tuple(self.truncated),
                 warc_files=tuple(self.writer.closed_files),
                 seconds=time.monotonic() - started,
                 resumed=resumed_id is not None,
@@ -534,6 +537,19 @@ class _Crawl:
         requisites: list[tuple[str, str]] = []
         title: str | None = None
         state, reason = "done", None
+        if ex.truncated:
+            limit = (
+                f"{self.opts.max_response_size:,} bytes"
+                if ex.truncated == "length"
+                else f"{self.opts.max_response_time:g} s"
+            )
+            self.truncated.append(
+                Failure(
+                    url=ex.url,
+                    reason=f"cut at the {ex.truncated} limit ({limit})",
+                    status=ex.status,
+                )
+            )
         if ex.status in _REDIRECTS and ex.header("Location"):
             target = resolve(ex.url, ex.header("Location") or "")
             problem = self._redirect_problem(entry, target)

@@ -70,6 +70,9 @@ def format_summary(summary: CaptureSummary) -> str:
     if summary.skipped:
         lines.append(f"  {len(summary.skipped)} URL(s) skipped:")
         lines += [f"    {s.url}: {s.reason}" for s in summary.skipped[:20]]
+    if summary.truncated:
+        lines.append(f"  {len(summary.truncated)} response(s) stored TRUNCATED:")
+        lines += [f"    {t.url}: {t.reason}" for t in summary.truncated]
     if summary.failures:
         lines.append(f"  {len(summary.failures)} URL(s) FAILED:")
         lines += [f"    {f.url}: {f.reason}" for f in summary.failures]
