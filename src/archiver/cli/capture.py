@@ -137,6 +137,13 @@ def format_summary(summary: CaptureSummary) -> str:
     help="Cut (and mark truncated) any response body beyond this size.",
 )
 @click.option(
+    "--max-response-time",
+    type=click.FloatRange(1),
+    default=900.0,
+    show_default=True,
+    help="Cut (and mark truncated) a response still arriving after this many seconds.",
+)
+@click.option(
     "--warc-size",
     type=_Size(),
     default="1GB",
@@ -168,6 +175,7 @@ def capture_command(
     timeout: float,
     retries: int,
     max_response_size: int,
+    max_response_time: float,
     warc_size: int,
     no_requisites: bool,
     requisites_any_host: bool,
@@ -205,6 +213,7 @@ def capture_command(
         read_timeout=timeout,
         retries=retries,
         max_response_size=max_response_size,
+        max_response_time=max_response_time,
         warc_max_size=warc_size,
         requisites=not no_requisites,
         requisites_any_host=requisites_any_host,
