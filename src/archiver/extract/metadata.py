@@ -10,7 +10,7 @@ de-duplicated names, dates keep their zone, languages become BCP 47 tags.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -212,7 +212,7 @@ def _choose_authors(
 ) -> list[str]:
     """Authors from the first source that names any, people before organisations."""
     people = not ld.authors_are_organizations
-    candidates = (
+    candidates: tuple[Callable[[], list[str]], ...] = (
         lambda: clean_authors(ld.authors) if people else [],
         lambda: _meta_authors(meta),
         lambda: clean_authors(micro.get("author", []) + micro.get("creator", [])),
@@ -379,12 +379,12 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
     # Sources in order of how often they hold the date the article presents (measured on
     # the WCXB development pages): a date in the URL path, explicit <meta> tags, microdata,
     # the date printed beside the headline, JSON-LD, other visible dates, script state.
-    candidates = (
+    candidates: tuple[Callable[[], DateValue | None], ...] = (
         lambda: (
             date_from_url(unquote(url)) or date_from_url(unquote(_first(meta, ("og:url",)) or ""))
         ),
         lambda: parse_date(_first(meta, _PUBLISHED_KEYS)),
-        lambda: parse_date((micro.get("datepublished") or [None])[0]),
+        lambda: parse_date(next(iter(micro.get("datepublished", [])), None)),
         lambda: _date_near_title(root, result.title),
         lambda: parse_date(ld.published),
         lambda: _visible_date(root),
