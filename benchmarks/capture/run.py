@@ -8,7 +8,7 @@ What it does (``make bench``, or ``python benchmarks/capture/run.py``):
    (see ``sitegen.py``) under ``benchmarks/_work/capture/site``.
 3. Serves it from a separate process (``server.py``: asyncio, responses pre-built in memory,
    latency added with a non-blocking sleep), once with 0 ms and once with 50 ms added per
-   response, and gives every tool the same URL list (the article pages; ``urls.txt``).
+   response, and gives every tool the same URL list (the article pages, ``urls-*.txt``).
 4. Runs each tool as its own process under ``/usr/bin/time`` (peak RSS is the kernel's
    high-water mark for that process): wget, archiver with ``--workers 8 --per-host 8`` and
    archiver with its default politeness (``--workers 8 --per-host 2``).  Robots are off for
@@ -66,9 +66,9 @@ LATENCIES = (0.0, 0.05)
 
 def ensure_tools() -> None:
     """Install wget and GNU time from Debian's packages when missing."""
-    missing = [pkg for pkg, path in (("wget", shutil.which("wget")), ("time", TIME)) if not path]
-    if not Path(TIME).exists() and "time" not in missing:
-        missing.append("time")
+    missing = [] if shutil.which("wget") else ["wget"]
+    if not Path(TIME).exists():
+        missing.append("time")  # GNU time, for the peak RSS of each run
     if not missing:
         return
     if os.geteuid() != 0:
@@ -82,6 +82,15 @@ def ensure_tools() -> None:
 def tool_version(cmd: list[str]) -> str:
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     return out.splitlines()[0].strip() if out else "?"
+
+
+def source_state() -> str:
+    """The commit measured, and whether src/ had uncommitted changes."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True, text=True)
+    commit = head.stdout.strip() or "?"
+    return commit + (" with uncommitted changes in src/" if dirty.stdout.strip() else "")
 
 
 def machine() -> str:
@@ -513,6 +522,7 @@ def report(
     loads: tuple[float, float],
 ) -> str:
     wget_v = tool_version(["wget", "--version"])
+    source = source_state()
     from archiver import __version__
 
     cmd = "python benchmarks/capture/run.py" + (
@@ -523,8 +533,9 @@ def report(
         "## Capture",
         "",
         f"Measured {started} by `{cmd}` (part of `make bench`) on {machine()}; "
-        f"{wget_v}; archiver {__version__}. One-minute load average {loads[0]:.1f} at the start "
-        f"and {loads[1]:.1f} at the end (other work on the machine adds noise).",
+        f"{wget_v}; archiver {__version__} at commit {source}. One-minute load average "
+        f"{loads[0]:.1f} at the start and {loads[1]:.1f} at the end (other work on the machine "
+        "adds noise).",
         "",
         f"Site: {stats['pages']} generated article pages (HTML {stats['page_bytes'] / 1024**2:.1f}"
         f" MiB in all, about {stats['page_bytes'] / stats['pages'] / 1024:.0f} KiB each), each "
@@ -541,7 +552,8 @@ def report(
         "and pages list; wget also saves every file to disk).",
         "",
         "Commands (`URLS` is the list of page URLs, `OUT` a fresh folder per run; each runs "
-        "under `/usr/bin/time -f '%M %U %S'`, whose maximum resident set size is the peak RSS):",
+        "under `/usr/bin/time -f '%M %U %S'`, whose maximum resident set size is the peak RSS, "
+        "and starts after a `sync`, so no run pays for writing back the previous one's files):",
         "",
         "```",
         "wget -i URLS --page-requisites --warc-file=OUT/wget --no-verbose -e robots=off "
