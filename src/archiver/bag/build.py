@@ -25,7 +25,7 @@ from archiver.bag.serialize import SerializeFormat, serialize_bag
 from archiver.bag.tagfiles import format_bag_info, format_manifest
 from archiver.collection import Collection
 from archiver.errors import BagError, BagExistsError, UsageError
-from archiver.fsutil import atomic_write, fsync_dir
+from archiver.fsutil import fsync_dir
 from archiver.hashing import FileDigests, copy_and_hash, hash_file, normalize_algorithm
 from archiver.hashing import run_largest_first as _run
 
@@ -239,6 +239,19 @@ def _copy_payload(
     return digests, total
 
 
+def _write_text(path: Path, text: str, *, fsync: bool) -> None:
+    """Write a tag file in the (private) staging folder; the folder's rename is what is atomic.
+
+    No fsync unless asked: on ext4 an fsync also pushes out every dirty page of the payload just
+    copied, which would make ``fsync=False`` wait for the disk after all.
+    """
+    with open(path, "x", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+        if fsync:
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
 def _write_tag_files(
     col: Collection,
     staging: Path,
@@ -252,8 +265,7 @@ def _write_tag_files(
     written: list[str] = []
 
     def write(name: str, text: str) -> None:
-        with atomic_write(staging / name) as fh:
-            fh.write(text)
+        _write_text(staging / name, text, fsync=fsync)
         written.append(name)
 
     write("bagit.txt", f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n")
@@ -263,7 +275,6 @@ def _write_tag_files(
     tag_digests = {name: hash_file(staging / name, algos).hexdigests for name in written}
     for algo in algos:
         text = format_manifest({name: d[algo] for name, d in tag_digests.items()})
-        with atomic_write(staging / f"tagmanifest-{algo}.txt") as fh:
-            fh.write(text)
+        _write_text(staging / f"tagmanifest-{algo}.txt", text, fsync=fsync)
     if fsync:
         fsync_dir(staging)
