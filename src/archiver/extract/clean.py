@@ -123,9 +123,10 @@ def clean_tree(root: Any) -> None:
     guard = _GUARD_SHARE * total
     # Pages repeat the same class strings many times: classify each (class, id) pair once.
     seen: dict[tuple[str | None, str | None], int] = {}
+    skip: set[Any] = set()  # descendants of doomed elements need no judging
     for el in body.iter(etree.Element):  # elements only (no comments or entities)
         tag = el.tag
-        if tag in _KEEP_TAGS:
+        if tag in _KEEP_TAGS or el in skip:
             continue
         get = el.get
         style = get("style")
@@ -137,6 +138,7 @@ def clean_tree(root: Any) -> None:
         ):
             if _shorter(el, guard):
                 doomed.append(el)
+                skip.update(el.iter(etree.Element))
             continue
         key = (get("class"), get("id"))
         if key == (None, None):
@@ -149,7 +151,9 @@ def clean_tree(root: Any) -> None:
         if kind == _STRONG:
             if _shorter(el, guard):
                 doomed.append(el)
+                skip.update(el.iter(etree.Element))
         elif _is_weak_furniture(el, total):
             doomed.append(el)
+            skip.update(el.iter(etree.Element))
     for el in doomed:
         remove_element(el)

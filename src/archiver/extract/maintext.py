@@ -19,14 +19,21 @@ The algorithm, in three steps:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from archiver.extract.clean import POSITIVE, STRONG, WEAK
-from archiver.extract.dom import BLOCK_TAGS, attr_text, element_text, normalize_space, text_length
+from archiver.extract.dom import (
+    BLOCK_TAGS,
+    attr_text,
+    element_text,
+    normalize_space,
+    remove_element,
+    text_length,
+)
 
 __all__ = ["MainText", "find_main", "render_text"]
 
@@ -163,22 +170,18 @@ def find_main(root: Any) -> list[Any]:
             level += 1
     if not scores:
         return []
-    # Link text of every candidate in one pass over the links (not one per candidate).
-    link_text: dict[Any, int] = dict.fromkeys(scores, 0)
-    for a in root.iter("a"):
-        size = len(element_text(a))
-        if size:
-            for anc in a.iterancestors():
-                if anc in link_text:
-                    link_text[anc] += size
+    # Damp each score by its link density, best raw scores first: a damped score never
+    # exceeds its raw score, so once raw scores fall below the best damped one, stop (link
+    # text is only ever summed for the few candidates that could win).
+    finals: dict[Any, float] = {}
     best: Any = None
     best_score = float("-inf")
-    for el, score in scores.items():
-        if el.tag in ("html",):
+    for el, raw in sorted(scores.items(), key=lambda item: item[1], reverse=True):
+        if best is not None and best_score >= 0 and raw <= best_score:
+            break
+        if el.tag == "html":
             continue
-        size = text_length(el)
-        final = score * (1.0 - min(link_text[el] / size, 1.0)) if size else score
-        scores[el] = final
+        final = finals[el] = _damped(el, raw)
         if final > best_score:
             best, best_score = el, final
     if best is None:
@@ -186,7 +189,24 @@ def find_main(root: Any) -> list[Any]:
     expanded = _expand(best, root)
     if expanded is not best:
         return [expanded]
-    return _with_siblings(best, best_score, scores)
+
+    def final_score(el: Any) -> float | None:
+        if el not in finals:
+            if el not in scores:
+                return None
+            finals[el] = _damped(el, scores[el])
+        return finals[el]
+
+    return _with_siblings(best, best_score, final_score)
+
+
+def _damped(el: Any, raw: float) -> float:
+    """``raw`` times (1 - link density of ``el``)."""
+    size = text_length(el)
+    if not size:
+        return raw
+    links = sum(len(element_text(a)) for a in el.iter("a"))
+    return raw * (1.0 - min(links / size, 1.0))
 
 
 def _own_text(el: Any) -> tuple[int, int]:
@@ -248,7 +268,9 @@ def _expand(best: Any, root: Any) -> Any:
     return chosen
 
 
-def _with_siblings(best: Any, best_score: float, scores: dict[Any, float]) -> list[Any]:
+def _with_siblings(
+    best: Any, best_score: float, final_score: Callable[[Any], float | None]
+) -> list[Any]:
     parent = best.getparent()
     if parent is None:
         return [best]
@@ -262,7 +284,8 @@ def _with_siblings(best: Any, best_score: float, scores: dict[Any, float]) -> li
             chosen.append(sibling)
             continue
         bonus = best_score * 0.2 if best_class and sibling.get("class") == best_class else 0.0
-        if sibling in scores and scores[sibling] + bonus >= threshold:
+        score = final_score(sibling)
+        if score is not None and score + bonus >= threshold:
             chosen.append(sibling)
         elif sibling.tag == "p":
             text = element_text(sibling)
@@ -275,18 +298,24 @@ def _with_siblings(best: Any, best_score: float, scores: dict[Any, float]) -> li
 
 
 def _prune(container: Any) -> None:
-    """Drop link lists and link-heavy boxes inside the article containers."""
+    """Drop link lists, link-heavy boxes and empty boxes inside the article containers."""
+    # Link text is measured once per link, not once per enclosing box.
+    link_sizes = {a: len(element_text(a)) for a in container.iter("a")}
     doomed = []
     for el in container.iter(*_PRUNE_TAGS):
         if el is container:
             continue
-        text = element_text(el)
-        length = len(text)
+        if not link_sizes or el.find(".//a") is None:
+            empty = text_length(el) == 0 or not element_text(el)
+            if empty and el.tag != "figure" and el.find(".//img") is None:
+                doomed.append(el)
+            continue  # no links: nothing to judge by link density
+        length = len(element_text(el))
         if length == 0:
             if el.tag != "figure" and el.find(".//img") is None:
                 doomed.append(el)
             continue
-        density = _link_density(el, length)
+        density = min(sum(link_sizes.get(a, 0) for a in el.iter("a")) / length, 1.0)
         tag = el.tag
         if tag in ("ul", "ol", "dl"):
             if density > 0.5 and length < 2000:
@@ -297,15 +326,7 @@ def _prune(container: Any) -> None:
         elif density > 0.5 or (density > 0.3 and length < 300 and el.find(".//p") is None):
             doomed.append(el)
     for el in doomed:
-        parent = el.getparent()
-        if parent is not None:
-            parent.remove(el) if not (el.tail and el.tail.strip()) else _drop_keep_tail(el)
-
-
-def _drop_keep_tail(el: Any) -> None:
-    from archiver.extract.dom import remove_element
-
-    remove_element(el)
+        remove_element(el)
 
 
 def _images(containers: Iterable[Any]) -> list[tuple[str, str | None]]:

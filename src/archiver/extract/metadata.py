@@ -58,7 +58,8 @@ _h1s = etree.XPath("//h1", smart_strings=False)
 _links = etree.XPath("//link[@rel]", smart_strings=False)
 _times = etree.XPath("//time[@datetime or @pubdate]", smart_strings=False)
 _bylines = etree.XPath(
-    "//*[self::a or self::span or self::div or self::p or self::address or self::li]"
+    "//body//*[@class or @id or @rel]"
+    "[self::a or self::span or self::div or self::p or self::address or self::li]"
     "[@rel='author' or contains(@class, 'author') or contains(@class, 'byline')"
     " or contains(@class, 'Author') or contains(@class, 'Byline')"
     " or contains(@id, 'author') or contains(@id, 'byline')]",
