@@ -19,10 +19,12 @@ joined with ", " for every tool (trafilatura's "; " separator included) before m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import gzip
 import json
+import os
 import platform
 import re
 import sys
@@ -157,9 +159,13 @@ def timed(
     """Per extractor: predictions, seconds spent inside it, and how many pages raised.
 
     The extractors take turns page by page, so a change in machine load during the run
-    weighs on all of them alike (the speed ratio is what the targets are about).
+    weighs on all of them alike (the speed ratio is what the targets are about).  Each is
+    called once on the first page before timing starts.
     """
     results: list[tuple[list[Prediction], float, int]] = [([], 0.0, 0) for _ in extractors]
+    for extractor in extractors:  # one untimed call each: lazy imports and caches set up
+        with contextlib.suppress(Exception):
+            extractor(pages[0].html, pages[0].url)
     gc.collect()
     for page in pages:
         for index, extractor in enumerate(extractors):
@@ -256,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     aeb, wcxb = load_aeb(args.limit), load_wcxb(args.limit)
+    load_start = os.getloadavg()[0]
     systems: list[tuple[str, str, Callable[[], Extractor], bool]] = [
         # (name, dataset, factory, scores metadata)
         ("archiver", "aeb", archiver_extractor, False),
@@ -305,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump:
         args.dump.write_text(json.dumps(dump, indent=1, ensure_ascii=False))
     counts = {
+        "load_start": load_start,
+        "load_end": os.getloadavg()[0],
         "aeb": len(aeb),
         "wcxb": len(wcxb),
         "title": sum(bool(norm_text(p.truth.get("title"))) for p in wcxb),
@@ -318,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def render(rows: list[dict[str, Any]], counts: dict[str, int]) -> str:
+def render(rows: list[dict[str, Any]], counts: dict[str, float]) -> str:
     info = versions()
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -326,14 +335,16 @@ def render(rows: list[dict[str, Any]], counts: dict[str, int]) -> str:
         "",
         f"Measured {now} on {cpu_model()} ({platform.system()} {platform.machine()}), "
         f"one process; Python {info['python']}, lxml {info['lxml']}, archiver {info['archiver']}, "
-        f"trafilatura {info['trafilatura']}, readability-lxml {info['readability-lxml']}.",
+        f"trafilatura {info['trafilatura']}, readability-lxml {info['readability-lxml']}. "
+        f"One-minute load average {counts['load_start']:.1f} at the start and "
+        f"{counts['load_end']:.1f} at the end (other work on the machine adds noise).",
         "",
         "Command: `make bench` (that is, `.venv/bin/python benchmarks/extraction/run.py`).",
         "Speed counts only the extraction call (decoding and parsing included, reading and "
         "un-gzipping the files excluded); the extractors take turns page by page, so changes "
         "in machine load during the run weigh on all of them alike.",
         "",
-        f"### article-extraction-benchmark ({counts['aeb']} pages, published shingle metric)",
+        f"### article-extraction-benchmark ({counts['aeb']:.0f} pages, published shingle metric)",
         "",
         "| extractor | F1 | precision | recall | accuracy | pages/s |",
         "|---|---|---|---|---|---|",
@@ -346,7 +357,7 @@ def render(rows: list[dict[str, Any]], counts: dict[str, int]) -> str:
             )
     lines += [
         "",
-        f"### WCXB development articles ({counts['wcxb']} pages, per-page word F1; "
+        f"### WCXB development articles ({counts['wcxb']:.0f} pages, per-page word F1; "
         "metadata exact match)",
         "",
         "| extractor | F1 | precision | recall | with found | without present | title | "
@@ -361,17 +372,37 @@ def render(rows: list[dict[str, Any]], counts: dict[str, int]) -> str:
                 f"{fmt(row.get('title'))} | {fmt(row.get('author'))} | {fmt(row.get('date'))} | "
                 f"{row['pages_per_s']:.1f} |"
             )
+    lines += ["", *comparison(rows)]
     lines += [
         "",
         "trafilatura: `trafilatura.extract(html)` with default settings on the first set; "
         "`bare_extraction(html, url=url, with_metadata=True)` on WCXB (text and metadata from "
         "the same call). readability-lxml: `Document(html).summary()` rendered to text; it "
         "gives no metadata. Metadata exact matches count over the pages whose truth has that "
-        f"field ({counts['title']} titles, {counts['author']} authors, {counts['date']} dates); "
+        f"field ({counts['title']:.0f} titles, {counts['author']:.0f} authors, "
+        f"{counts['date']:.0f} dates); "
         'author lists are joined with ", " '
         "for every tool.",
     ]
     return "\n".join(lines)
+
+
+def comparison(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per set: archiver against trafilatura in this run (the issue's targets)."""
+    found = {(r["system"], r["dataset"]): r for r in rows}
+    lines = []
+    for dataset, label in (("aeb", "article-extraction-benchmark"), ("wcxb", "WCXB")):
+        ours, theirs = found.get(("archiver", dataset)), found.get(("trafilatura", dataset))
+        if not ours or not theirs:
+            continue
+        parts = [f"F1 {ours['f1'] - theirs['f1']:+.3f}"]
+        for field in ("title", "author", "date"):
+            if field in ours and field in theirs:
+                parts.append(f"{field} {ours[field] - theirs[field]:+.3f}")
+        speed = ours["pages_per_s"] / theirs["pages_per_s"] if theirs["pages_per_s"] else 0.0
+        parts.append(f"speed ×{speed:.2f}")
+        lines.append(f"archiver − trafilatura on {label}: " + ", ".join(parts) + ".")
+    return lines
 
 
 def write_doc(table: str) -> None:
