@@ -341,8 +341,9 @@ def render(rows: list[dict[str, Any]], counts: dict[str, float]) -> str:
         "",
         "Command: `make bench` (that is, `.venv/bin/python benchmarks/extraction/run.py`).",
         "Speed counts only the extraction call (decoding and parsing included, reading and "
-        "un-gzipping the files excluded); the extractors take turns page by page, so changes "
-        "in machine load during the run weigh on all of them alike.",
+        "un-gzipping the files excluded); the extractors take turns page by page (after one "
+        "untimed warm-up call each), so changes in machine load during the run weigh on all "
+        "of them alike.",
         "",
         f"### article-extraction-benchmark ({counts['aeb']:.0f} pages, published shingle metric)",
         "",
