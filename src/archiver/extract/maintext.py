@@ -222,6 +222,12 @@ def _own_text(el: Any) -> tuple[int, int]:
     return size, links
 
 
+def _ends_sentence(node: Any) -> bool:
+    """Whether a short block reads as a sentence (a last character of . ! ? or :)."""
+    text = element_text(node)
+    return len(text) >= 25 and text[-1:] in ".!?:"
+
+
 def _expand(best: Any, root: Any) -> Any:
     """Climb from ``best`` to the ancestor that holds the most readable text for the least
     furniture: an article split into many sections has no single best section."""
@@ -245,7 +251,7 @@ def _expand(best: Any, root: Any) -> Any:
             if links * 4 > size:
                 continue
             weight = size  # neutral: neither evidence for nor against a container
-        elif size < _MIN_GOOD or links * 5 > size:
+        elif links * 5 > size or (size < _MIN_GOOD and (links or not _ends_sentence(node))):
             continue
         else:
             weight = size
