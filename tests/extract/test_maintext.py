@@ -70,3 +70,12 @@ def test_jsonld_article_body_used_when_page_has_no_text() -> None:
     text = extract(html, url=URL).text
     assert text.startswith("First paragraph of the story, from the data.\n\nSecond")
     assert text.endswith("in this project.")
+
+
+def test_code_comments_are_not_page_comments() -> None:
+    para = "<p>" + "Run these commands in order, and read each comment before you do. " * 3 + "</p>"
+    code = (
+        '<pre><code><span class="hljs-comment"># stage every change</span>\ngit add -A</code></pre>'
+    )
+    html = f"<html><body><article>{para}{code}{para}</article></body></html>"
+    assert "# stage every change" in extract(html, url=URL).text

@@ -71,6 +71,8 @@ _CONTENT_MARK = re.compile(
     r"(?:article|entry|post|story)[-_]?(?:body|content|text)|(?:^|\s)(?:article|story)(?:\s|$)"
 )
 _ANY_HINT = re.compile(f"{STRONG.pattern}|{WEAK.pattern}")
+#: Syntax highlighters' classes ("hljs-comment", prism's "token comment") inside code.
+_CODE_MARK = re.compile(r"hljs|(?:^|\s)token(?:\s|$)")
 _NONE, _STRONG, _WEAK = 0, 1, 2
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -80,7 +82,7 @@ def _classify(attrs: str) -> int:
     """What a ``class id`` string says: nothing (or content), strong or weak furniture."""
     if _ANY_HINT.search(attrs) is None:  # most class strings name no furniture at all
         return _NONE
-    if _CONTENT_MARK.search(attrs):
+    if _CONTENT_MARK.search(attrs) or _CODE_MARK.search(attrs):
         return _NONE
     if STRONG.search(attrs):
         return _STRONG
