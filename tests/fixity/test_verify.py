@@ -215,6 +215,8 @@ def test_cli_verify_exit_codes_and_outputs(
     assert main(["verify", str(bag.path), "--history", db, "--no-history"]) == 2
     assert main(["verify", str(bag.path), "--fast", "--no-history"]) == 0
     assert "NO digests" in capsys.readouterr().out
+    assert main(["verify", str(broken), "--no-history", "--processes", "--workers", "2"]) == 1
+    assert "warc-block-digest" in capsys.readouterr().out
 
 
 def test_cli_goes_on_after_a_bag_it_cannot_open(

@@ -34,7 +34,8 @@ from archiver.fixity import (
     help="Also validate against a BagIt profile ('archiver' = the shipped one).",
 )
 @click.option("--no-warc", is_flag=True, help="Do not check WARC record digests.")
-@click.option("--workers", type=click.IntRange(min=1), help="Hashing threads (default: cores).")
+@click.option("--workers", type=click.IntRange(min=1), help="Hashing workers (default: cores).")
+@click.option("--processes", is_flag=True, help="Hash in worker processes instead of threads.")
 def verify_command(
     bags: tuple[str, ...],
     as_json: bool,
@@ -45,6 +46,7 @@ def verify_command(
     profile: str | None,
     no_warc: bool,
     workers: int | None,
+    processes: bool,
 ) -> int:
     """Verify each BAG (folder, .tar, .tar.gz or .zip).
 
@@ -63,7 +65,7 @@ def verify_command(
     status = 0
     for bag in bags:
         try:
-            report = _run(bag, db, fast, loaded, no_warc, workers)
+            report = _run(bag, db, fast, loaded, no_warc, workers, processes)
         except ArchiverError as exc:
             click.echo(f"error: {exc}", err=True)
             status = 2
@@ -86,6 +88,7 @@ def _run(
     loaded: dict[str, Any] | None,
     no_warc: bool,
     workers: int | None,
+    processes: bool,
 ) -> FixityReport:
     with byte_progress(f"verifying {Path(bag).name}", tree_size(bag)) as progress:
         return verify(
@@ -95,5 +98,6 @@ def _run(
             profile=loaded,
             check_warcs=not no_warc,
             workers=workers,
+            pool="process" if processes else "thread",
             progress=progress,
         )
