@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from archiver.schema import validate
 
 __all__ = [
     "ExtractFailure",
+    "ExtractProgress",
     "ExtractSummary",
     "InvalidRecord",
     "PayloadIndex",
@@ -92,6 +93,15 @@ class ExtractSummary:
     def ok(self) -> bool:
         """True when every page was extracted and every record validated."""
         return not self.invalid and not self.failures
+
+
+@dataclass(frozen=True)
+class ExtractProgress:
+    """Where a running extraction job is (given to a ``progress`` callback)."""
+
+    warc_files_done: int
+    warc_files_total: int
+    written: int
 
 
 @dataclass(frozen=True)
@@ -315,25 +325,33 @@ def extract_warcs(
     output: str | os.PathLike[str] | IO[str],
     rules: SiteRules | None = None,
     executor: Executor | None = None,
+    progress: Callable[[ExtractProgress], None] | None = None,
 ) -> ExtractSummary:
     """Extract every WARC file in ``paths`` into one JSON Lines file (written atomically).
 
     ``output`` is a path or an open text stream.  With ``executor`` each WARC file is one
-    task; records are still written in file order.
+    task; records are still written in file order.  ``progress`` is called after each file.
     """
     started = time.monotonic()
     files = tuple(Path(p) for p in paths)
     results: list[_FileResult] = []
 
+    def done(result: _FileResult) -> None:
+        results.append(result)
+        if progress is not None:
+            written = sum(r.written for r in results)
+            progress(ExtractProgress(len(results), len(files), written))
+
     def run(out: IO[str]) -> None:
         if executor is None:
-            results.extend(_process_file(p, files, rules, out) for p in files)
+            for path in files:
+                done(_process_file(path, files, rules, out))
             return
         futures = [executor.submit(_process_file, p, files, rules, None) for p in files]
         for future in futures:
             result = future.result()
             out.writelines(result.lines)
-            results.append(result)
+            done(result)
 
     target: Path | None = None
     if isinstance(output, (str, os.PathLike)):
@@ -359,9 +377,12 @@ def extract_collection(
     output: str | os.PathLike[str] | None = None,
     rules: SiteRules | None = None,
     executor: Executor | None = None,
+    progress: Callable[[ExtractProgress], None] | None = None,
 ) -> ExtractSummary:
     """Extract every closed WARC file of ``collection`` into ``articles/articles.jsonl``
     (or ``output``), validating each record first.  See :class:`ExtractSummary`."""
     col = collection if isinstance(collection, Collection) else Collection.open(collection)
     target = Path(output) if output is not None else col.articles_path
-    return extract_warcs(col.warc_files(), output=target, rules=rules, executor=executor)
+    return extract_warcs(
+        col.warc_files(), output=target, rules=rules, executor=executor, progress=progress
+    )

@@ -157,3 +157,16 @@ def test_executor_gives_the_same_records(tmp_path: Path) -> None:
         summary = extract_warcs(paths, output=parallel, executor=pool)
     assert summary.written == 3
     assert serial.read_text() == parallel.read_text()
+
+
+def test_progress_is_reported_per_file(tmp_path: Path) -> None:
+    from archiver.pipeline import ExtractProgress
+
+    paths = []
+    for n in range(2):
+        builder = WarcBuilder(tmp_path / f"p-{n:05d}.warc.gz")
+        builder.response(f"{URL}{n}", ARTICLE_HTML.encode())
+        paths.append(builder.close())
+    seen: list[ExtractProgress] = []
+    extract_warcs(paths, output=tmp_path / "o.jsonl", progress=seen.append)
+    assert seen == [ExtractProgress(1, 2, 1), ExtractProgress(2, 2, 2)]

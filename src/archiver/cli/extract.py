@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from archiver.collection import Collection
 from archiver.errors import UsageError
 from archiver.extract import SiteRules, load_rules
-from archiver.pipeline import ExtractSummary, extract_warcs
+from archiver.pipeline import ExtractProgress, ExtractSummary, extract_warcs
 
 
 def summary_dict(summary: ExtractSummary) -> dict[str, Any]:
@@ -39,6 +39,29 @@ def format_summary(summary: ExtractSummary) -> str:
     for failure in summary.failures:
         lines.append(f"not extracted: {failure.url}: {failure.reason}")
     return "\n".join(lines)
+
+
+def _with_progress(
+    warcs: list[Path], output: str | IO[str], rules: SiteRules | None, executor: Executor | None
+) -> ExtractSummary:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[written]} records", style="dim"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("extract", total=len(warcs), written=0)
+
+        def update(p: ExtractProgress) -> None:
+            bar.update(task, completed=p.warc_files_done, written=p.written)
+
+        return extract_warcs(warcs, output=output, rules=rules, executor=executor, progress=update)
 
 
 def _inputs(paths: tuple[str, ...]) -> tuple[list[Path], Path | None]:
@@ -85,13 +108,12 @@ def extract_command(
     target = output or (str(default) if default else "-")
     to_stdout = target == "-"
     executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    output_to: str | IO[str] = sys.stdout if to_stdout else target
     try:
-        summary = extract_warcs(
-            warcs,
-            output=sys.stdout if to_stdout else target,
-            rules=site_rules,
-            executor=executor,
-        )
+        if not as_json and sys.stderr.isatty():
+            summary = _with_progress(warcs, output_to, site_rules, executor)
+        else:
+            summary = extract_warcs(warcs, output=output_to, rules=site_rules, executor=executor)
     finally:
         if executor is not None:
             executor.shutdown()
