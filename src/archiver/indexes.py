@@ -8,6 +8,7 @@ Both are written aside and renamed into place, streamed from the catalog.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from archiver.fsutil import atomic_write
 __all__ = ["url_key", "write_cdxj", "write_pages"]
 
 
+@functools.lru_cache(maxsize=16384)
 def url_key(url: str) -> str:
     """The SURT form of ``url`` that CDXJ lines sort by (as cdxj-indexer computes it)."""
     try:

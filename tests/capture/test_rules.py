@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archiver.capture.links import html_links
 from archiver.capture.robots import RobotsPolicy
@@ -103,3 +105,29 @@ def test_image_linked_by_anchor_is_still_a_requisite() -> None:
     ]
     assert [u for u, _ in links.frames] == ["http://example.org/embed"]
     assert "http://example.org/photo.jpg" in [u for u, _ in links.outlinks]
+
+
+@given(
+    ref=st.one_of(
+        st.text(alphabet="/abc.?=&%#~ -:ပ\\", max_size=30).map(lambda t: "/" + t),
+        st.text(alphabet="/abc.?=&%#~ -:ပ\\", max_size=30),
+    ),
+    base=st.sampled_from(
+        ["http://example.org/a/b.html?x=1", "https://ex.org:8443/", "http://127.0.0.1:8080/p/q/"]
+    ),
+)
+def test_resolve_fast_path_equals_urljoin(ref: str, base: str) -> None:
+    from urllib.parse import urljoin
+
+    from archiver.capture.urls import resolve
+
+    try:
+        expected: str | None = normalize_url(urljoin(base, ref.strip()))
+    except (CaptureError, ValueError):
+        expected = None
+    stripped = ref.strip()
+    if not stripped or stripped.startswith(
+        ("#", "data:", "javascript:", "mailto:", "tel:", "about:")
+    ):
+        expected = None
+    assert resolve(base, ref) == expected

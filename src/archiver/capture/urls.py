@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -40,6 +41,7 @@ def _remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_url(url: str) -> str:
     """Canonical form used for fetching and de-duplicating the queue.
 
@@ -92,9 +94,18 @@ def resolve(base: str, ref: str) -> str | None:
     if not ref or ref.startswith(("#", "data:", "javascript:", "mailto:", "tel:", "about:")):
         return None
     try:
+        if ref.startswith("/") and not ref.startswith("//"):
+            # Root-relative (most links of a news site): the same as urljoin, without its cost.
+            return normalize_url(_origin(base) + ref)
         return normalize_url(urljoin(base, ref))
     except (CaptureError, ValueError):
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def site_of(url: str) -> str:
