@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", action="append", help="run only these systems (repeatable)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
-    parser.add_argument("--dump", type=Path, help="write archiver's per-page WCXB/AEB scores here")
+    parser.add_argument("--dump", type=Path, help="write per-page scores of every system here")
     args = parser.parse_args(argv)
 
     aeb, wcxb = load_aeb(args.limit), load_wcxb(args.limit)
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}),
               flush=True)  # fmt: skip
-        if args.dump and name == "archiver":
+        if args.dump:
             from metrics import aeb_page
 
             for page, pred in zip(pages, preds, strict=True):
@@ -300,10 +300,15 @@ def main(argv: list[str] | None = None) -> int:
                     tp, fp, fn, _ = aeb_page(page.truth["text"], pred.text)
                     p = tp / (tp + fp) if tp + fp else 1.0
                     r = tp / (tp + fn) if tp + fn else 1.0
-                    dump[f"aeb/{page.id}"] = {"p": p, "r": r, "f1": _f1(p, r), "url": page.url}
+                    dump[f"{name}/aeb/{page.id}"] = {
+                        "p": p,
+                        "r": r,
+                        "f1": _f1(p, r),
+                        "url": page.url,
+                    }
                 else:
                     p, r, f = wcxb_page(page.truth.get("main_content") or "", pred.text)
-                    dump[f"wcxb/{page.id}"] = {
+                    dump[f"{name}/wcxb/{page.id}"] = {
                         "p": p, "r": r, "f1": f, "url": page.url,
                         "title": [page.truth.get("title"), pred.title],
                         "author": [page.truth.get("author"), pred.author],
