@@ -187,6 +187,8 @@ def _is_html(http_headers: Any) -> bool:
 
 
 def _is_candidate(record: Any) -> bool:
+    if record.rec_type == "revisit" and record.http_headers is None:
+        return True  # a revisit without HTTP headers: the original response decides
     if record.rec_type not in ("response", "revisit") or record.http_headers is None:
         return False
     if record.http_headers.get_statuscode() != "200":
@@ -248,7 +250,11 @@ def extract_warc(
                 log.warning("%s: revisit of %s: original response not found", warc.name, url)
                 continue
             payload, original_headers, refers_to = _fetch_payload(loc)
-            if not _is_html(original_headers):
+            if (
+                original_headers is None
+                or original_headers.get_statuscode() != "200"
+                or not _is_html(original_headers)
+            ):
                 continue
             http_headers = original_headers
         if payload is None:
