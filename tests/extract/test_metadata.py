@@ -134,6 +134,13 @@ def test_person_byline_beats_an_organisation_in_jsonld() -> None:
     assert extract(page(ld), url=URL).authors == ("Big Paper",)
 
 
+def test_day_and_month_read_the_way_the_declared_date_says() -> None:
+    ld = '<script type="application/ld+json">{"@type": "Article", "datePublished": "2024-09-10"}'
+    ld += "</script>"
+    body = "<h1>Headline</h1><p class='x'>10/09/2024</p>" + BODY
+    assert extract(page(ld, body), url=URL).published == date(2024, 9, 10)
+
+
 def test_date_from_url_when_nothing_declared() -> None:
     assert extract(page(""), url="https://x.org/2017/08/09/story").published == date(2017, 8, 9)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin
 
@@ -281,13 +281,26 @@ _SCRIPT_DATE = re.compile(
 def _precise(
     found: DateValue, meta: Mapping[str, list[str]], micro: Mapping[str, list[str]], ld: JsonLd
 ) -> DateValue:
-    """``found``, or a declared date-time of the same day (which keeps the time and zone)."""
+    """``found``, or the declared date it stands for: a declared date-time of the same day
+    (which keeps the time and zone), or of the day read the other way round when day and
+    month could be swapped (``10/09/2024`` printed, ``2024-09-10`` declared)."""
     if isinstance(found, datetime):
         return found
-    declared = (_first(meta, _PUBLISHED_KEYS), *micro.get("datepublished", [])[:1], ld.published)
-    for value in declared:
-        parsed = parse_date(value)
-        if isinstance(parsed, datetime) and parsed.date() == found:
+    declared = [
+        parse_date(value)
+        for value in (_first(meta, _PUBLISHED_KEYS), *micro.get("datepublished", [])[:1])
+    ]
+    declared.append(parse_date(ld.published))
+    swapped = None
+    if found.day <= 12 and found.day != found.month:
+        swapped = date(found.year, found.day, found.month)
+    for parsed in declared:
+        if parsed is None:
+            continue
+        day = parsed.date() if isinstance(parsed, datetime) else parsed
+        if day == found and isinstance(parsed, datetime):
+            return parsed
+        if swapped is not None and day == swapped:
             return parsed
     return found
 
