@@ -247,6 +247,16 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def memory_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f}"
+    except OSError:
+        pass
+    return "?"
+
+
 def fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
@@ -338,8 +348,9 @@ def render(rows: list[dict[str, Any]], counts: dict[str, float]) -> str:
     lines = [
         "## Extraction",
         "",
-        f"Measured {now} on {cpu_model()} ({platform.system()} {platform.machine()}), "
-        f"one process; Python {info['python']}, lxml {info['lxml']}, archiver {info['archiver']}, "
+        f"Measured {now} on {cpu_model()}, {os.cpu_count()} cores, {memory_gib()} GiB RAM "
+        f"({platform.system()} {platform.release()}, {platform.machine()}), one process; "
+        f"Python {info['python']}, lxml {info['lxml']}, archiver {info['archiver']}, "
         f"trafilatura {info['trafilatura']}, readability-lxml {info['readability-lxml']}. "
         f"One-minute load average {counts['load_start']:.1f} at the start and "
         f"{counts['load_end']:.1f} at the end (other work on the machine adds noise).",
