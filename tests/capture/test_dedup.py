@@ -58,3 +58,23 @@ def test_dedup_can_be_turned_off(small_site: SiteServer, tmp_path: Path) -> None
     archiver.capture([small_site.url("/a/")], tmp_path / "col", options=opts)
     again = archiver.capture([small_site.url("/a/")], tmp_path / "col", options=opts)
     assert again.revisits == 0
+
+
+def test_identical_payloads_fetched_at_once_by_many_workers_are_stored_once(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    logo = bytes(range(256)) * 400
+    for i in range(30):
+        (root / f"{i}.png").write_bytes(logo)
+    (root / "index.html").write_text("".join(f"<img src={i}.png>" for i in range(30)))
+    with SiteServer(root, latency=0.02) as site:
+        archiver.capture(
+            [site.url("/")],
+            tmp_path / "col",
+            options=archiver.CaptureOptions(workers=8, per_host=8),
+        )
+    recs = read_records(Collection.open(tmp_path / "col").warc_files())
+    images = [r.type for r in recs if r.url.endswith(".png") and r.type != "request"]
+    assert sorted(images) == ["response"] + ["revisit"] * 29

@@ -721,8 +721,8 @@ class _Crawl:
         page: bool,
     ) -> list[StoredRecord]:
         rows: list[StoredRecord] = []
-        with self.write_lock:
-            original = self._original(ex)
+
+        def build(original: StoredRecord | None) -> tuple[list[RecordSpec], RecordSpec]:
             request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs: list[RecordSpec] = [request, response]
             if entry.kind in ("page", "frame"):
@@ -731,6 +731,19 @@ class _Crawl:
                         ex, response, outlinks=outlinks, requisites=requisites, via=entry.parent
                     )
                 )
+            return specs, response
+
+        # Build and compress the records before taking the write lock, so that workers
+        # compress in parallel and the lock covers only the copy and the catalog commit.
+        original = self._original(ex)
+        specs, response = build(original)
+        prepared = self.writer.prepare(specs)
+        with self.write_lock:
+            if original is None and (now := self._original(ex)) is not None:
+                # The same payload was stored meanwhile by another worker: a revisit after all.
+                original = now
+                specs, response = build(original)
+                prepared = None
 
             def commit(locs: list[Any]) -> None:
                 for spec, loc in zip(specs, locs, strict=True):
@@ -753,5 +766,5 @@ class _Crawl:
                     file_end=(locs[-1].filename, end),
                 )
 
-            self.writer.write_group(specs, commit=commit)
+            self.writer.write_group(specs, commit=commit, prepared=prepared)
         return rows

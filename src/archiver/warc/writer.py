@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 WARC_VERSION = "WARC/1.1"
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 _COPY_SIZE = 1024 * 1024
+_PREPARE_MAX = 8 * 1024 * 1024
 
 
 def new_record_id() -> str:
@@ -76,6 +77,14 @@ class RecordSpec:
     content_type: str | None = None
     block_digest: str | None = None
     record_id: str = field(default_factory=new_record_id)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Records compressed ahead of :meth:`WarcWriter.write_group` by :meth:`WarcWriter.prepare`."""
+
+    warcinfo_id: str
+    members: list[bytes]
 
 
 class WarcWriter:
@@ -173,15 +182,36 @@ class WarcWriter:
 
     # -- records -----------------------------------------------------------------------------
 
+    def prepare(self, records: Sequence[RecordSpec]) -> Prepared | None:
+        """Compress ``records`` now, outside the writer lock (zlib releases the GIL, so
+        threads compress in parallel); :meth:`write_group` then only copies the bytes.
+
+        Returns None (nothing prepared) for blocks over 8 MiB, which stream under the lock
+        so that memory stays flat, and before the first file is open.  A block given as an
+        iterator is read into bytes here, so it can still be written if a rotation makes the
+        prepared members stale.
+        """
+        warcinfo_id = self._warcinfo_id
+        if warcinfo_id is None or any(spec.length > _PREPARE_MAX for spec in records):
+            return None
+        members = []
+        for spec in records:
+            if not isinstance(spec.block, bytes):
+                spec.block = b"".join(spec.block)
+            members.append(b"".join(self._member(spec, warcinfo_id)))
+        return Prepared(warcinfo_id, members)
+
     def write_group(
         self,
         records: Sequence[RecordSpec],
         *,
         commit: Callable[[list[RecordLocation]], None] | None = None,
+        prepared: Prepared | None = None,
     ) -> list[RecordLocation]:
         """Write ``records`` one after another in the same file; return their locations.
 
         ``commit(locations)`` runs under the writer lock after the bytes are flushed.
+        ``prepared`` is what :meth:`prepare` made of the same records.
         """
         with self._lock:
             if self._fh is not None and self._fh.tell() >= self.max_size:
@@ -189,10 +219,15 @@ class WarcWriter:
             if self._fh is None:
                 self._open()
             assert self._fh is not None and self._name is not None
+            if prepared is not None and prepared.warcinfo_id != self._warcinfo_id:
+                prepared = None  # a new file began since: its records name its own warcinfo
             start = self._fh.tell()
             written, count = self.bytes_written, self.records_written
             try:
-                locations = [self._write_record(spec) for spec in records]
+                if prepared is None:
+                    locations = [self._write_record(spec) for spec in records]
+                else:
+                    locations = [self._write_member(m) for m in prepared.members]
                 self._fh.flush()
                 if commit is not None:
                     commit(locations)
@@ -219,8 +254,8 @@ class WarcWriter:
             self._fh = None
             self._name = None
 
-    def _write_record(self, spec: RecordSpec) -> RecordLocation:
-        assert self._fh is not None and self._name is not None
+    def _member(self, spec: RecordSpec, warcinfo_id: str | None) -> Iterator[bytes]:
+        """The record as one gzip member, in compressed pieces."""
         headers: list[tuple[str, str]] = [
             ("WARC-Type", spec.rec_type),
             ("WARC-Record-ID", spec.record_id),
@@ -229,8 +264,8 @@ class WarcWriter:
         if "warc-date" not in names:
             headers.append(("WARC-Date", warc_date(datetime.now(timezone.utc))))
         headers.extend(spec.headers)
-        if spec.rec_type != "warcinfo" and self._warcinfo_id:
-            headers.append(("WARC-Warcinfo-ID", self._warcinfo_id))
+        if spec.rec_type != "warcinfo" and warcinfo_id:
+            headers.append(("WARC-Warcinfo-ID", warcinfo_id))
         if spec.content_type:
             headers.append(("Content-Type", spec.content_type))
         block_digest = spec.block_digest
@@ -241,20 +276,34 @@ class WarcWriter:
             headers.append(("WARC-Block-Digest", block_digest))
         headers.append(("Content-Length", str(spec.length)))
         head = WARC_VERSION + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-        offset = self._fh.tell()
         compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
-        write = self._fh.write
-        write(compressor.compress(head.encode("utf-8")))
+        yield compressor.compress(head.encode("utf-8"))
         written = 0
         for chunk in _chunks(spec.block):
             written += len(chunk)
-            write(compressor.compress(chunk))
+            yield compressor.compress(chunk)
         if written != spec.length:
             raise ValueError(
                 f"record {spec.record_id}: block is {written} bytes, Content-Length {spec.length}"
             )
-        write(compressor.compress(b"\r\n\r\n"))
-        write(compressor.flush())
+        yield compressor.compress(b"\r\n\r\n")
+        yield compressor.flush()
+
+    def _write_record(self, spec: RecordSpec) -> RecordLocation:
+        assert self._fh is not None and self._name is not None
+        offset = self._fh.tell()
+        for piece in self._member(spec, self._warcinfo_id):
+            self._fh.write(piece)
+        return self._written(offset)
+
+    def _write_member(self, member: bytes) -> RecordLocation:
+        assert self._fh is not None
+        offset = self._fh.tell()
+        self._fh.write(member)
+        return self._written(offset)
+
+    def _written(self, offset: int) -> RecordLocation:
+        assert self._fh is not None and self._name is not None
         length = self._fh.tell() - offset
         self.bytes_written += length
         self.records_written += 1
