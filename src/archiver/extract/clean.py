@@ -18,7 +18,7 @@ from lxml import etree
 
 from archiver.extract.dom import element_text, remove_element, text_length
 
-__all__ = ["clean_tree", "is_boilerplate_attr"]
+__all__ = ["POSITIVE", "STRONG", "WEAK", "clean_tree"]
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object",
@@ -60,11 +60,6 @@ _KEEP_TAGS = frozenset({"html", "body", "main", "article"})
 _GUARD_SHARE = 0.5
 #: A "weak" element is removed only below this share of the page's text.
 _WEAK_SHARE = 0.15
-
-
-def is_boilerplate_attr(attrs: str) -> bool:
-    """Whether a lower-cased ``class id`` string names page furniture (strong patterns)."""
-    return bool(STRONG.search(attrs))
 
 
 _CONTENT_MARK = re.compile(

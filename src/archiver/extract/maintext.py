@@ -133,18 +133,6 @@ def _class_weight(el: Any) -> float:
     return weight
 
 
-def _own_text_len(el: Any) -> int:
-    """Length of the text a block holds itself (not inside nested blocks)."""
-    if el.tag in _WHOLE_BLOCKS:
-        return len(element_text(el))
-    size = len((el.text or "").strip())
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
-            size += len(element_text(child))
-        size += len((child.tail or "").strip())
-    return size
-
-
 def find_main(root: Any) -> list[Any]:
     """The element(s) holding the article body, in document order (empty if none)."""
     scores: dict[Any, float] = {}
@@ -153,7 +141,7 @@ def find_main(root: Any) -> list[Any]:
             text = element_text(node)
             length = len(text)
         else:
-            length = _own_text_len(node)
+            length = _own_text(node)[0]
         if length < _MIN_BLOCK:
             continue
         if node.tag not in _WHOLE_BLOCKS:

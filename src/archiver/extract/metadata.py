@@ -50,7 +50,6 @@ _TITLE_KEYS = ("og:title", "twitter:title", "citation_title", "dc.title", "dcter
 _DESCRIPTION_KEYS = ("description", "og:description", "twitter:description", "dc.description")
 _SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»/]|::)\s+")
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{4}))?(?:[-_]([a-zA-Z]{2}|\d{3}))?\b")
-_BYLINE_CLASS = re.compile(r"byline|author|writer|(^|\s)by(\s|$)|posted-by|contributor", re.I)
 _TWITTER_LABEL = "twitter:label1"
 
 _items = etree.XPath("//*[@itemprop]", smart_strings=False)

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 from archiver.errors import UsageError
+from archiver.extract.dom import element_text
 from archiver.schema import validate
 
 __all__ = ["Selector", "SiteRule", "SiteRules", "load_rules"]
@@ -49,11 +51,9 @@ class Selector:
     def from_json(cls, value: Mapping[str, Any]) -> Selector:
         """Build from ``{"xpath": …}`` or ``{"css": …}`` (plus optional ``attribute``)."""
         if "css" in value:
-            from lxml.cssselect import CSSSelector  # cssselect is only needed for CSS rules
-
             try:
-                expression = CSSSelector(value["css"]).path
-            except Exception as exc:  # cssselect raises its own SelectorSyntaxError family
+                expression = HTMLTranslator().css_to_xpath(value["css"])
+            except SelectorError as exc:
                 raise UsageError(f"bad CSS selector {value['css']!r}: {exc}") from exc
         else:
             expression = value["xpath"]
@@ -142,8 +142,6 @@ def load_rules(path: str | os.PathLike[str]) -> SiteRules:
 
 def selected_values(selectors: Sequence[Selector], root: Any) -> list[str]:
     """Text (or the chosen attribute) of everything the first matching selector finds."""
-    from archiver.extract.dom import element_text
-
     for selector in selectors:
         elements = selector.select(root)
         if not elements:
