@@ -1,16 +1,19 @@
 """Find the article body in a cleaned tree and render it as paragraphs of text.
 
-The algorithm, in three steps:
+The algorithm, in four steps:
 
 1. **Score containers.**  Every text block (``p``, ``pre``, ``td``, and ``div``/``section``
    holding text directly) of 25+ characters gives points for its length and commas to its
-   parent, half to its grandparent and a third to the level above.  A container's score is
-   then weighted by its class/id (content-like names up, furniture down) and damped by its
-   link density; the best one is the article.
-2. **Gather siblings.**  Articles are often split into several sibling containers (a lede
-   box, the body, a continuation after an inline ad): siblings of the winner that score well
-   or are clean paragraphs join it, in document order.
-3. **Prune and render.**  Inside the chosen containers, link lists and link-heavy boxes are
+   parent, half to its grandparent and a third to the level above (a container holding
+   200+ characters directly scores for itself too).  A container's score is then weighted
+   by its class/id (content-like names up, furniture down) and damped by its link density;
+   the best one is the article's core.
+2. **Climb.**  An article split into many sections has no single best block: the core is
+   replaced by the ancestor that maximises readable text minus 2.5 × other text, if that
+   beats it by 60 % (never above a container the page names as its article body).
+3. **Gather siblings.**  Otherwise, siblings of the core that score well or are clean
+   paragraphs join it, in document order (a lede box, a continuation after an inline ad).
+4. **Prune and render.**  Inside the chosen containers, link lists and link-heavy boxes are
    dropped; the rest is rendered block by block (headings, list items, quotes each their own
    paragraph), and short furniture lines (``Advertisement``, ``Share this``, bylines) are
    removed.
@@ -35,7 +38,14 @@ from archiver.extract.dom import (
     text_length,
 )
 
-__all__ = ["MainText", "find_main", "render_text"]
+__all__ = [
+    "MainText",
+    "extract_main",
+    "filter_paragraphs",
+    "find_main",
+    "render_text",
+    "strip_feed_footer",
+]
 
 _MIN_BLOCK = 25
 _paragraph_nodes = etree.XPath(
@@ -58,7 +68,6 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Shorter blocks (outside headings and list items) count as furniture when climbing.
 _MIN_GOOD = 60
 #: How much a character of furniture costs against a character of readable text.
-
 _JUNK_WEIGHT = 2.5
 #: An ancestor must beat the current choice by this factor to be chosen.
 _CLIMB_MARGIN = 1.6
