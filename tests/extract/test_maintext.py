@@ -79,3 +79,18 @@ def test_code_comments_are_not_page_comments() -> None:
     )
     html = f"<html><body><article>{para}{code}{para}</article></body></html>"
     assert "# stage every change" in extract(html, url=URL).text
+
+
+def test_jsonld_article_body_with_markup_is_rendered() -> None:
+    body = "<p>First declared paragraph, long enough to be a real one in this test page.</p>"
+    body += "<p>Second declared paragraph, with more words so the body passes the bar.</p>" * 3
+    html = (
+        '<html><head><script type="application/ld+json">'
+        + '{"@type": "NewsArticle", "articleBody": "'
+        + body.replace('"', '\\"')
+        + '"}'
+        + '</script></head><body><div id="app"></div></body></html>'
+    )
+    text = extract(html, url=URL).text
+    assert text.startswith("First declared paragraph") and "<p>" not in text
+    assert text.count("\n\n") == 3

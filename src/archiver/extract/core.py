@@ -99,12 +99,12 @@ def _extract(
     text = "\n\n".join(paragraphs)
     body = meta.jsonld.body
     if (
-        body
+        not body_nodes  # a site rule's body wins over every heuristic, this one included
+        and body
         and len(body) >= _MIN_BODY
         and (len(body) > len(text) * _LONGER_BODY or not _covers(text, body))
     ):
-        lines = (normalize_space(line) for line in body.replace("\r", "").split("\n"))
-        text = "\n\n".join(filter_paragraphs([ln for ln in lines if ln], title=title))
+        text = "\n\n".join(filter_paragraphs(_declared_paragraphs(body), title=title))
 
     return Article(
         url=url,
@@ -121,6 +121,16 @@ def _extract(
         tags=tuple(meta.tags),
         images=_merge_images(meta.images, images, url),
     )
+
+
+def _declared_paragraphs(body: str) -> list[str]:
+    """Paragraphs of a JSON-LD ``articleBody``: plain text split at line breaks, or HTML
+    (some sites put markup there) rendered like a page."""
+    if "</" in body or "<br" in body:
+        root = parse_html(f"<html><body>{body}</body></html>")
+        return render_text([root.find("body") if root.find("body") is not None else root])
+    lines = (normalize_space(line) for line in body.replace("\r", "").split("\n"))
+    return [line for line in lines if line]
 
 
 def _covers(text: str, body: str) -> bool:
