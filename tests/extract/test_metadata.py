@@ -68,6 +68,13 @@ def test_h1_matching_the_declared_title_wins_over_site_suffix() -> None:
     assert article.title == "Rice prices climb"
 
 
+def test_single_h1_names_the_article_and_declared_titles_are_unescaped() -> None:
+    head = '<meta property="og:title" content="Rice &amp;amp; beans cost more&amp;#8230; | Site">'
+    assert extract(page(head), url=URL).title == "Rice & beans cost more…"
+    body = "<h1>Rice prices climb again</h1>" + BODY
+    assert extract(page(head, body), url=URL).title == "Rice prices climb again"
+
+
 def test_title_site_suffix_stripped() -> None:
     head = "<title>Rice prices climb in the border markets | Karen News</title>"
     assert extract(page(head), url=URL).title == "Rice prices climb in the border markets"

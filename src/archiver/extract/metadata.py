@@ -9,6 +9,7 @@ de-duplicated names, dates keep their zone, languages become BCP 47 tags.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -152,7 +153,8 @@ def _choose_title(root: Any, meta: Mapping[str, list[str]], ld: JsonLd, site: st
     if title_el is not None:
         head_title = normalize_space("".join(title_el.itertext()))
     declared = [t for t in (ld.headline, *(meta.get(k, [None])[0] for k in _TITLE_KEYS)) if t]
-    declared = [normalize_space(t) for t in declared]
+    # Declared titles are often escaped twice ("&amp;#8217;" arrives as "&#8217;").
+    declared = [normalize_space(html.unescape(t)) for t in declared]
     h1s = [element_text(h) for h in _h1s(root)[:5]]
     h1s = [h for h in h1s if 0 < len(h) < 300]
     candidates = [t.casefold() for t in (*declared, head_title) if t]
@@ -160,10 +162,10 @@ def _choose_title(root: Any, meta: Mapping[str, list[str]], ld: JsonLd, site: st
         key = h1.casefold()
         if any(key == c or (len(key) > 10 and key in c) for c in candidates):
             return h1
+    if len(h1s) == 1:  # a page with one <h1> names its article with it
+        return h1s[0]
     if declared:
         return _strip_site(declared[0], site)
-    if len(h1s) == 1:
-        return h1s[0]
     if head_title:
         return _strip_site(head_title, site)
     return h1s[0] if h1s else ""
@@ -379,7 +381,8 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
     result = Metadata(jsonld=ld)
 
     site = _first(meta, ("og:site_name", "application-name", "twitter:site"))
-    result.publisher = ld.publisher or site
+    publisher = ld.publisher or site
+    result.publisher = normalize_space(html.unescape(publisher)) if publisher else None
     result.title = _choose_title(root, meta, ld, site or ld.publisher)
 
     result.authors = _choose_authors(root, meta, micro, ld, result.title)
@@ -412,7 +415,7 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
             break
 
     description = ld.description or _first(meta, _DESCRIPTION_KEYS)
-    result.description = normalize_space(description) if description else None
+    result.description = normalize_space(html.unescape(description)) if description else None
 
     canonical = None
     for link in _links(root):
@@ -432,14 +435,14 @@ def read_metadata(root: Any, *, url: str, headers: Mapping[str, str] | None = No
         or bcp47(ld.language)
     )
     section = ld.section or _first(meta, ("article:section", "section", "parsely-section"))
-    result.section = normalize_space(section) if section else None
+    result.section = normalize_space(html.unescape(section)) if section else None
 
     tags = meta.get("article:tag", []) or ld.keywords
     if not tags and "keywords" in meta:
         tags = [k for k in meta["keywords"][0].split(",")]
     seen: set[str] = set()
     for tag in tags:
-        tag = normalize_space(tag)
+        tag = normalize_space(html.unescape(tag))
         if tag and len(tag) < 100 and tag.casefold() not in seen:
             seen.add(tag.casefold())
             result.tags.append(tag)
