@@ -17,8 +17,10 @@ from archiver.extract.dom import normalize_space
 __all__ = ["clean_author", "clean_authors"]
 
 _PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|reported|words|text|story|article|photos?|edited)\s+)?"
-    r"(?:by|from|von|par|por|di|door|av|autor(?:in)?|author(?:s)?|auteur|writer)\b[\s:.\-–—]*",
+    r"^(?:(?:read\s+)?more\s+(?:about|from)\s+|"
+    r"(?:(?:written|posted|published|reported|authored|words|text|story|article|recipe|"
+    r"photos?|edited)\s+)?"
+    r"(?:by|from|von|par|por|di|door|av|autor(?:in)?|author(?:s)?|auteur|writer)\b[\s:.\-–—]*)",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|\|)\s*")
@@ -37,6 +39,13 @@ _CREDENTIAL = re.compile(
 _JUNK = re.compile(
     r"(https?://|www\.|@\w|\.com\b|\.org\b|^\d|\d{4}|\b(?:updated|published|posted|min read|"
     r"minutes?|hours?|ago|comments?|share|follow|staff writer$|contributor$)\b)",
+    re.IGNORECASE,
+)
+#: A job title run on after a name without a comma ("Rachel MacDonald Writer").
+_ROLE = re.compile(
+    r"(?<=\S)\s*(?<![,|])\b(?:(?:senior|staff|contributing|former|head|chief|managing|lead|"
+    r"freelance|guest|associate)\s+)*(?:writer|editor|founder|co-founder|ceo|consultant|"
+    r"contributor|reporter|correspondent|journalist|winemaker|columnist)\b.*$",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -62,7 +71,13 @@ def clean_author(value: str) -> str | None:
         name = _LEADING.sub("", _TRAILING.sub("", name))
     if not name or len(name) > 100 or not any(c.isalpha() for c in name):
         return None
-    if _JUNK.search(name) or _DATE_BIT.search(name) or (name.count(".") >= 2 and " " not in name):
+    date_bit = _DATE_BIT.search(name)
+    if date_bit is not None:  # "Supermove February 8": keep what comes before the date
+        name = _TRAILING.sub("", name[: date_bit.start()])
+        if not name:
+            return None
+    name = _ROLE.sub("", name)
+    if _JUNK.search(name) or (name.count(".") >= 2 and " " not in name):
         return None
     if len(name.split()) > _MAX_WORDS:
         return None

@@ -256,7 +256,8 @@ def _byline_near_title(root: Any, title: str | None) -> list[str]:
 
 def _visible_byline(root: Any) -> list[str]:
     for el in _bylines(root)[:12]:
-        text = element_text(el)
+        # Text nodes joined with spaces: a name and a date in sibling spans stay apart.
+        text = normalize_space(" ".join(el.itertext()))
         if 2 < len(text) < 80:
             names = clean_authors([text])
             if names:
