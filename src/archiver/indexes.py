@@ -13,8 +13,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-import surt
-
 from archiver.catalog import Catalog
 from archiver.fsutil import atomic_write
 
@@ -24,6 +22,8 @@ __all__ = ["url_key", "write_cdxj", "write_pages"]
 @functools.lru_cache(maxsize=16384)
 def url_key(url: str) -> str:
     """The SURT form of ``url`` that CDXJ lines sort by (as cdxj-indexer computes it)."""
+    import surt  # imported on first use: it pulls in tldextract and requests
+
     try:
         return str(surt.surt(url))
     except Exception:  # surt raises assorted errors on odd URLs; fall back to the URL

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 the work ran and found a problem; 2 bad usage or bad in
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -13,11 +14,6 @@ from collections.abc import Sequence
 import click
 
 from archiver import __version__
-from archiver.cli.bag import bag_command
-from archiver.cli.capture import capture_command
-from archiver.cli.demo import demo_command
-from archiver.cli.extract import extract_command
-from archiver.cli.verify import verify_command
 from archiver.errors import ArchiverError
 
 EXIT_OK = 0
@@ -25,20 +21,36 @@ EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Sub-commands are imported only when used: `archiver capture` need not load the extractor.
+_COMMANDS = {
+    "capture": ("archiver.cli.capture", "capture_command"),
+    "extract": ("archiver.cli.extract", "extract_command"),
+    "bag": ("archiver.cli.bag", "bag_command"),
+    "verify": ("archiver.cli.verify", "verify_command"),
+    "demo": ("archiver.cli.demo", "demo_command"),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = _COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        command = getattr(importlib.import_module(where[0]), where[1])
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archiver")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 def cli(verbose: int) -> None:
     """Preserve news articles: capture, extract, bag, verify."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-
-
-cli.add_command(capture_command)
-cli.add_command(extract_command)
-cli.add_command(bag_command)
-cli.add_command(verify_command)
-cli.add_command(demo_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
