@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ class PayloadIndex:
 def _records(path: Path, *, read: bool) -> Iterator[tuple[Any, int, int]]:
     """(record, offset, length) for each record; with ``read`` the record's payload is
     available as ``record.payload`` (bytes, or None when too large)."""
+    position = 0  # where the next record starts, for error messages
     try:
         with open(path, "rb") as fh:
             it = ArchiveIterator(fh)
@@ -164,9 +166,13 @@ def _records(path: Path, *, read: bool) -> Iterator[tuple[Any, int, int]]:
                     payload = _read_payload(record)
                 it.read_to_end(record)
                 record.payload = payload
-                yield record, it.get_record_offset(), it.get_record_length()
-    except ArchiveLoadFailed as exc:
-        raise WARCFormatError(str(exc), path=path) from exc
+                offset, length = it.get_record_offset(), it.get_record_length()
+                position = offset + length
+                yield record, offset, length
+    except (ArchiveLoadFailed, zlib.error, EOFError) as exc:
+        # warcio quotes the offending bytes: keep the message short and printable.
+        detail = str(exc).splitlines()[0][:60] if str(exc) else type(exc).__name__
+        raise WARCFormatError(f"unreadable record: {detail!a}", path=path, offset=position) from exc
     except OSError as exc:
         raise WARCFormatError(f"cannot read: {exc}", path=path) from exc
 
@@ -288,6 +294,25 @@ class _FileResult:
     failures: tuple[ExtractFailure, ...]
 
 
+def _serialise(article: Article, path: Path) -> str | InvalidRecord | None:
+    """The record's JSON line; an :class:`InvalidRecord` if it does not validate; None when
+    the page had no article text."""
+    if not article.text:
+        return None
+    record = article.to_record()
+    errors = validate(record, "article")
+    if errors:
+        log.warning("invalid record for %s: %s", article.url, "; ".join(errors))
+        source = article.source
+        return InvalidRecord(
+            article.url,
+            tuple(errors),
+            source.warc_filename if source else path.name,
+            source.offset if source else -1,
+        )
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def _process_file(
     path: Path, all_paths: tuple[Path, ...], rules: SiteRules | None, out: IO[str] | None
 ) -> _FileResult:
@@ -298,30 +323,23 @@ def _process_file(
     empty = 0
     written = 0
     index = PayloadIndex(all_paths)
-    for article in extract_warc(path, rules=rules, index=index, failures=failures):
-        if not article.text:
-            empty += 1
-            continue
-        record = article.to_record()
-        errors = validate(record, "article")
-        if errors:
-            log.warning("invalid record for %s: %s", article.url, "; ".join(errors))
-            source = article.source
-            invalid.append(
-                InvalidRecord(
-                    article.url,
-                    tuple(errors),
-                    source.warc_filename if source else path.name,
-                    source.offset if source else -1,
-                )
-            )
-            continue
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        written += 1
-        if out is not None:
-            out.write(line)
-        else:
-            lines.append(line)
+    try:
+        for article in extract_warc(path, rules=rules, index=index, failures=failures):
+            outcome = _serialise(article, path)
+            if outcome is None:
+                empty += 1
+            elif isinstance(outcome, InvalidRecord):
+                invalid.append(outcome)
+            elif out is not None:
+                out.write(outcome)
+                written += 1
+            else:
+                lines.append(outcome)
+                written += 1
+    except WARCFormatError as exc:
+        # A damaged file stops there; what was read before it is kept and the rest goes on.
+        log.warning("%s", exc)
+        failures.append(ExtractFailure("", str(exc), path.name, exc.offset or 0))
     return _FileResult(tuple(lines), written, empty, tuple(invalid), tuple(failures))
 
 

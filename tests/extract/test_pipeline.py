@@ -92,6 +92,34 @@ def test_not_a_warc_raises_warc_format_error(tmp_path: Path) -> None:
     assert "bad.warc.gz" in str(info.value)
 
 
+@pytest.mark.broken_warcs
+def test_damaged_record_raises_warc_format_error_with_offset(warc_builder: WarcBuilder) -> None:
+    warc_builder.response(URL, ARTICLE_HTML.encode())
+    first_end = len(warc_builder._buffer.getvalue())
+    warc_builder.response(URL + "2", ARTICLE_HTML.encode())
+    path = warc_builder.close()
+    data = bytearray(path.read_bytes())
+    data[first_end + 40] ^= 0xFF  # inside the second record's gzip member
+    data[first_end + 41] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WARCFormatError) as info:
+        list(extract_warc(path))
+    assert info.value.offset == first_end and path.name in str(info.value)
+
+
+@pytest.mark.broken_warcs
+def test_damaged_file_is_a_failure_and_the_other_files_go_on(tmp_path: Path) -> None:
+    good = WarcBuilder(tmp_path / "a-00000.warc.gz")
+    good.response(URL, ARTICLE_HTML.encode())
+    good.close()
+    bad = tmp_path / "a-00001.warc.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00garbage" * 20)
+    summary = extract_warcs([bad, good.path], output=tmp_path / "o.jsonl")
+    assert summary.written == 1 and not summary.ok
+    (failure,) = summary.failures
+    assert failure.warc_filename == "a-00001.warc.gz"
+
+
 def test_extract_collection_writes_valid_jsonl_atomically(tmp_path: Path) -> None:
     col = Collection.create(tmp_path / "col", name="col")
     builder = WarcBuilder(col.archive_dir / "col-00000.warc.gz")
