@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archiver.capture.links import html_links
@@ -107,6 +107,7 @@ def test_image_linked_by_anchor_is_still_a_requisite() -> None:
     assert "http://example.org/photo.jpg" in [u for u, _ in links.outlinks]
 
 
+@settings(max_examples=2000)
 @given(
     ref=st.one_of(
         st.text(alphabet="/abc.?=&%#~ -:ပ\\", max_size=30).map(lambda t: "/" + t),

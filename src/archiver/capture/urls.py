@@ -95,9 +95,18 @@ def resolve(base: str, ref: str) -> str | None:
         return None
     try:
         if ref.startswith("/") and not ref.startswith("//"):
-            # Root-relative (most links of a news site): the same as urljoin, without its cost.
-            return normalize_url(_origin(base) + ref)
+            # Root-relative (most links of a news site) resolve the same against any page of
+            # the origin, so the result is cached per origin, not per page.
+            return _resolve_rooted(_origin(base), ref)
         return normalize_url(urljoin(base, ref))
+    except (CaptureError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolve_rooted(origin: str, ref: str) -> str | None:
+    try:
+        return normalize_url(urljoin(origin + "/", ref))
     except (CaptureError, ValueError):
         return None
 
