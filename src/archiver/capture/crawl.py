@@ -175,6 +175,8 @@ class _Crawl:
         self.requisites = 0
         self.skipped: list[Failure] = []
         self.truncated: list[Failure] = []
+        self._ahead: list[QueueEntry] = []  # pending entries read ahead, not started yet
+        self._wake: float | None = None
         self._last_progress = 0.0
 
     # -- setup ---------------------------------------------------------------------------------
@@ -308,15 +310,16 @@ class _Crawl:
     ) -> float | None:
         """Start what may start now; return when something blocked may start (or None).
 
-        The head of the queue is read in a short window first, which usually fills the free
-        slots, and in the wide one only when slots are left, so that URLs of other hosts queued
-        behind a busy host's are still found (this runs after every finished URL).
+        Runs after every finished URL, so it reads the queue ahead: entries read from the
+        catalog and not started yet wait in ``self._ahead`` (in queue order), and the catalog
+        is asked again only when they cannot fill the free slots.  Hosts at their limit or
+        pacing are skipped, so a slow host never holds back the others.
         """
         room = self.opts.workers - len(inflight)
         if room <= 0:
             return None
-        wake: float | None = None
         now = time.monotonic()
+        self._wake = None
         blocked: set[str] = set()  # hosts at their limit or pacing: only main thread frees them
         with self.hosts_lock:
             for key, host in self.hosts.items():
@@ -324,42 +327,63 @@ class _Crawl:
                     blocked.add(key)
                 elif host.next_start > now:
                     blocked.add(key)
-                    wake = host.next_start if wake is None else min(wake, host.next_start)
-        candidates: list[QueueEntry] = []
-        for limit in (room * 4, max(200, room * 8)):
-            busy = {e.url for e in inflight.values()}
-            candidates = self.catalog.pending(
-                self.crawl_id, exclude=busy, limit=limit, skip_hosts=blocked
-            )
-            for entry in candidates:
-                if room <= 0:
-                    break
-                key = _host_key(entry.url)
-                if key in blocked:
-                    continue
-                with self.hosts_lock:
-                    host = self._host(key)
-                    if host.inflight >= self.opts.per_host:
-                        blocked.add(key)
-                        continue
-                    if host.next_start > now:
-                        wake = host.next_start if wake is None else min(wake, host.next_start)
-                        blocked.add(key)
-                        continue
-                    host.inflight += 1
-                    host.next_start = now + host.delay
-                inflight[pool.submit(self._process, entry)] = entry
+                    self._note_wake(host.next_start)
+        waiting: list[QueueEntry] = []
+        for entry in self._ahead:
+            if room > 0 and self._start(pool, inflight, entry, now, blocked):
                 room -= 1
-            if room <= 0 or len(candidates) < limit:
-                break
-        if not candidates and wake is not None:
+            else:
+                waiting.append(entry)
+        self._ahead = waiting
+        fetched: list[QueueEntry] = []
+        if room > 0:
+            known = {e.url for e in inflight.values()} | {e.url for e in self._ahead}
+            fetched = self.catalog.pending(
+                self.crawl_id, exclude=known, limit=max(200, room * 8), skip_hosts=blocked
+            )
+            for entry in fetched:
+                if room > 0 and self._start(pool, inflight, entry, now, blocked):
+                    room -= 1
+                elif len(self._ahead) < 2000:
+                    self._ahead.append(entry)
+        wake = self._wake
+        if not fetched and not self._ahead and wake is not None:
             # Nothing startable now: wait for a pacing host only if it has URLs waiting.
             busy = {e.url for e in inflight.values()}
             if not self.catalog.pending(self.crawl_id, exclude=busy, limit=1):
                 wake = None
-        if not inflight and candidates and wake is None:
+        if not inflight and (fetched or self._ahead) and wake is None:
             wake = now + 0.05
         return wake
+
+    def _note_wake(self, when: float) -> None:
+        self._wake = when if self._wake is None else min(self._wake, when)
+
+    def _start(
+        self,
+        pool: cf.ThreadPoolExecutor,
+        inflight: dict[cf.Future[_Outcome], QueueEntry],
+        entry: QueueEntry,
+        now: float,
+        blocked: set[str],
+    ) -> bool:
+        """Submit ``entry`` if its host allows a request now; otherwise mark the host blocked."""
+        key = _host_key(entry.url)
+        if key in blocked:
+            return False
+        with self.hosts_lock:
+            host = self._host(key)
+            if host.inflight >= self.opts.per_host:
+                blocked.add(key)
+                return False
+            if host.next_start > now:
+                self._note_wake(host.next_start)
+                blocked.add(key)
+                return False
+            host.inflight += 1
+            host.next_start = now + host.delay
+        inflight[pool.submit(self._process, entry)] = entry
+        return True
 
     def _finished(self, entry: QueueEntry, fut: cf.Future[_Outcome]) -> None:
         with self.hosts_lock:
