@@ -248,3 +248,20 @@ def test_pathological_css_is_parsed_in_linear_time(
     assert time.monotonic() - started < 10
     assert summary.ok
     assert "/img/ok.png" in _fetched(site)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_style_attributes_are_found_on_any_element_in_any_encoding(encoding: str) -> None:
+    from archiver.capture.links import html_links
+
+    page = (
+        "<html><head><title>Styles</title></head><body style='background:url(/b.png)'>"
+        "<section style=\"x: url('/s.png')\"><td style='a:url(/t.png)'></td></section>"
+        "<a href='/next.html' style='background:url(/a.png)'>n</a></body></html>"
+    ).encode(encoding)
+    links = html_links(page, "http://example.org/p.html", encoding=encoding)
+    assert sorted(u for u, _ in links.requisites) == [
+        f"http://example.org/{name}.png" for name in ("a", "b", "s", "t")
+    ]
+    assert links.outlinks == [("http://example.org/next.html", "a/@href")]
+    assert links.title == "Styles"

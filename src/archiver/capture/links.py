@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.etree
-import lxml.html
 
 from archiver.capture.urls import resolve
 
@@ -89,15 +88,31 @@ def _srcset(value: str) -> list[str]:
     return out
 
 
+_TAGS = (
+    "img", "source", "input", "track", "link", "script", "video", "audio", "iframe", "frame",
+    "embed", "object", "style", "a", "area", "body", "table", "td", "th",
+)  # fmt: skip
+# elements (of any tag) whose style attribute may name an image; evaluated per document, as a
+# compiled XPath object is not promised to be safe to share between threads
+_STYLED = "//*[@style and contains(@style, 'url(')]"
+# the XPath costs as much as the rest of the walk: run it only if some style attribute may hold
+# a url() (a cheap look at the raw bytes; a false positive only costs the XPath)
+_STYLE_URL = re.compile(rb"""style\s*=\s*(?:"[^"]*url\(|'[^']*url\()""", re.IGNORECASE)
+
+
 def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLinks:
     """Parse ``html`` (bytes as received, decoded) and list what it links to."""
     links = PageLinks()
     if not html.strip():
         return links
     try:
-        parser = lxml.html.HTMLParser(encoding=encoding, recover=True, huge_tree=False)
-        root = lxml.html.document_fromstring(html[:_MAX_PARSE], parser=parser)
-    except (lxml.etree.ParserError, ValueError, LookupError):
+        # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a
+        # class for every element, which cost more than the parse on a news page.
+        parser = lxml.etree.HTMLParser(encoding=encoding, recover=True, huge_tree=False)
+        root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError, LookupError):
+        return links
+    if root is None:
         return links
     base = url
     for b in root.iter("base"):
@@ -108,31 +123,38 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
     # One seen-set per list: an image linked with <a href> (WordPress links every image to
     # its full-size file) is still a requisite when an <img> names it too.
     seen: dict[int, set[str]] = {}
+    raw_seen: set[tuple[int, str]] = set()
 
     def add(target: list[tuple[str, str]], ref: str | None, how: str) -> None:
         if not ref:
             return
+        key = (id(target), ref)
+        if key in raw_seen:  # the same raw reference resolves the same: skip the work
+            return
+        raw_seen.add(key)
         resolved = resolve(base, ref)
         done = seen.setdefault(id(target), set())
         if resolved and resolved not in done:
             done.add(resolved)
             target.append((resolved, how))
 
-    title = root.find(".//title")
-    if title is not None and title.text:
-        links.title = " ".join(title.text.split()) or None
+    for title in root.iter("title"):
+        if title.text:
+            links.title = " ".join(title.text.split()) or None
+        break
 
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+    styled: set[lxml.etree._Element] = set()
+    for el in root.iter(*_TAGS):
+        tag = el.tag
         if tag in ("img", "source", "input", "track"):
             if tag == "input" and (el.get("type") or "").lower() != "image":
-                continue
-            add(links.requisites, el.get("src"), f"{tag}/@src")
-            for attr in ("srcset", "data-srcset"):
-                for ref in _srcset(el.get(attr) or ""):
-                    add(links.requisites, ref, f"{tag}/@{attr}")
-            add(links.requisites, el.get("data-src"), f"{tag}/@data-src")
+                pass
+            else:
+                add(links.requisites, el.get("src"), f"{tag}/@src")
+                for attr in ("srcset", "data-srcset"):
+                    for ref in _srcset(el.get(attr) or ""):
+                        add(links.requisites, ref, f"{tag}/@{attr}")
+                add(links.requisites, el.get("data-src"), f"{tag}/@data-src")
         elif tag == "link":
             rels = set((el.get("rel") or "").lower().split())
             if rels & _LINK_RELS:
@@ -157,8 +179,14 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
             add(links.outlinks, el.get("href"), f"{tag}/@href")
         if tag in ("body", "table", "td", "th"):
             add(links.requisites, el.get("background"), f"{tag}/@background")
-        style = el.get("style") if tag else None
+        style = el.get("style")
         if style and "url(" in style:
+            styled.add(el)
             for ref, _how in css_links(style, base):
                 add(links.requisites, ref, f"{tag}/@style")
+    wide = b"\x00" in html[:1024]  # UTF-16/32: the byte pattern cannot see the attributes
+    for el in root.xpath(_STYLED) if wide or _STYLE_URL.search(html, 0, _MAX_PARSE) else ():
+        if el not in styled and isinstance(el.tag, str):
+            for ref, _how in css_links(el.get("style") or "", base):
+                add(links.requisites, ref, f"{el.tag}/@style")
     return links
