@@ -10,7 +10,6 @@ process killed at any moment loses at most the URLs it was fetching, which the n
 from __future__ import annotations
 
 import codecs
-import concurrent.futures as cf
 import functools
 import logging
 import os
@@ -30,6 +29,7 @@ from archiver.capture.recovery import recover_open_files
 from archiver.capture.robots import RobotsPolicy
 from archiver.capture.seeds import MAX_XML_BYTES, SeedEntry, parse_feed, parse_sitemap
 from archiver.capture.urls import host_key, normalize_url, resolve, same_site
+from archiver.capture.workers import WorkerPool
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
@@ -277,20 +277,18 @@ class _Crawl:
         return host
 
     def _loop(self) -> None:
-        inflight: dict[cf.Future[_Outcome], QueueEntry] = {}
-        with cf.ThreadPoolExecutor(self.opts.workers, thread_name_prefix="archiver") as pool:
+        inflight: dict[str, QueueEntry] = {}
+        with WorkerPool(self._process, workers=self.opts.workers) as pool:
             try:
                 self._drive(pool, inflight)
             except BaseException:
-                # Ctrl-C or a crash: wake workers sleeping in backoff, drop what has not
-                # started; what is in flight finishes (its records stay consistent).
+                # Ctrl-C or a crash: wake workers sleeping in backoff; what is in flight
+                # finishes (its records stay consistent) when the pool closes.
                 self.stop.set()
-                for fut in inflight:
-                    fut.cancel()
                 raise
 
     def _drive(
-        self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
+        self, pool: WorkerPool[QueueEntry, _Outcome], inflight: dict[str, QueueEntry]
     ) -> None:
         while True:
             wake = self._fill(pool, inflight)
@@ -300,13 +298,13 @@ class _Crawl:
                 time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
                 continue
             timeout = None if wake is None else max(0.0, wake - time.monotonic())
-            finished, _ = cf.wait(inflight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
-            for fut in finished:
-                entry = inflight.pop(fut)
-                self._finished(entry, fut)
+            done = pool.next_done(timeout)
+            while done is not None:
+                self._finished(inflight.pop(done.key), done.result, done.error)
+                done = pool.done_nowait()
 
     def _fill(
-        self, pool: cf.ThreadPoolExecutor, inflight: dict[cf.Future[_Outcome], QueueEntry]
+        self, pool: WorkerPool[QueueEntry, _Outcome], inflight: dict[str, QueueEntry]
     ) -> float | None:
         """Start what may start now; return when something blocked may start (or None).
 
@@ -361,8 +359,8 @@ class _Crawl:
 
     def _start(
         self,
-        pool: cf.ThreadPoolExecutor,
-        inflight: dict[cf.Future[_Outcome], QueueEntry],
+        pool: WorkerPool[QueueEntry, _Outcome],
+        inflight: dict[str, QueueEntry],
         entry: QueueEntry,
         now: float,
         blocked: set[str],
@@ -382,14 +380,16 @@ class _Crawl:
                 return False
             host.inflight += 1
             host.next_start = now + host.delay
-        inflight[pool.submit(self._process, entry)] = entry
+        inflight[entry.url] = entry
+        pool.submit(entry.url, entry)
         return True
 
-    def _finished(self, entry: QueueEntry, fut: cf.Future[_Outcome]) -> None:
+    def _finished(
+        self, entry: QueueEntry, outcome: _Outcome | None, exc: BaseException | None
+    ) -> None:
         with self.hosts_lock:
-            self._host(host_key(entry.url)).inflight -= 1
-        exc = fut.exception()
-        if exc is not None:
+            self._host(_host_key(entry.url)).inflight -= 1
+        if exc is not None or outcome is None:
             # A bug or an I/O error outside fetching: record it and carry on with the rest.
             log.error("capture of %s failed unexpectedly: %r", entry.url, exc)
             self.catalog.commit_result(
@@ -397,7 +397,6 @@ class _Crawl:
             )
             self.failed += 1
         else:
-            outcome = fut.result()
             if outcome.ok:
                 self.done += 1
             elif not outcome.skipped:
