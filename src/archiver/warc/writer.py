@@ -77,6 +77,9 @@ class RecordSpec:
     content_type: str | None = None
     block_digest: str | None = None
     record_id: str = field(default_factory=new_record_id)
+    #: zlib level of the record's gzip member: 0 stores a block that cannot shrink (a JPEG,
+    #: a WOFF2 font, a gzip body) at the same size for a quarter of the CPU
+    compress_level: int = 6
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ class WarcWriter:
                 if prepared is None:
                     locations = [self._write_record(spec) for spec in records]
                 else:
-                    locations = [self._write_member(m) for m in prepared.members]
+                    locations = self._write_members(start, prepared.members)
                 self._fh.flush()
                 if commit is not None:
                     commit(locations)
@@ -276,7 +279,7 @@ class WarcWriter:
             headers.append(("WARC-Block-Digest", block_digest))
         headers.append(("Content-Length", str(spec.length)))
         head = WARC_VERSION + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        compressor = zlib.compressobj(spec.compress_level, zlib.DEFLATED, 31)
         yield compressor.compress(head.encode("utf-8"))
         written = 0
         for chunk in _chunks(spec.block):
@@ -296,11 +299,19 @@ class WarcWriter:
             self._fh.write(piece)
         return self._written(offset)
 
-    def _write_member(self, member: bytes) -> RecordLocation:
-        assert self._fh is not None
-        offset = self._fh.tell()
-        self._fh.write(member)
-        return self._written(offset)
+    def _write_members(self, start: int, members: Sequence[bytes]) -> list[RecordLocation]:
+        """Append finished members with one write: under the lock, every call that lets go of
+        the GIL may wait for it to come back while the other workers queue behind the lock."""
+        assert self._fh is not None and self._name is not None
+        locations = []
+        offset = start
+        for member in members:
+            locations.append(RecordLocation(self._name, offset, len(member)))
+            offset += len(member)
+        self._fh.write(b"".join(members) if len(members) > 1 else members[0])
+        self.bytes_written += offset - start
+        self.records_written += len(members)
+        return locations
 
     def _written(self, offset: int) -> RecordLocation:
         assert self._fh is not None and self._name is not None
