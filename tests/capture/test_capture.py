@@ -285,3 +285,38 @@ def test_a_response_still_dripping_at_max_response_time_is_cut_and_marked(
     assert [(t.url, t.reason) for t in summary.truncated] == [
         (small_site.url("/drip"), "cut at the time limit (0.5 s)")
     ]
+
+
+def test_compressed_media_is_stored_and_text_is_deflated(tmp_path: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    root = tmp_path / "site"
+    root.mkdir()
+    # compressible bytes under a JPEG name: deflate would shrink them, so only a stored
+    # member keeps their size
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 240
+    (root / "photo.jpg").write_bytes(photo)
+    (root / "page.html").write_text(
+        "<title>P</title><img src=/photo.jpg>" + "<p>the same sentence again</p>" * 2000
+    )
+    with SiteServer(root) as site:
+        summary = archiver.capture([site.url("/page.html")], tmp_path / "col")
+    assert summary.ok and summary.requisites == 1
+    sizes: dict[str, tuple[int, int]] = {}  # url -> (payload bytes, gzip member bytes)
+    for path in Collection.open(tmp_path / "col").warc_files():
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            for rec in records:
+                if rec.rec_type == "response":
+                    payload = rec.content_stream().read()
+                    records.read_to_end()
+                    sizes[rec.rec_headers.get_header("WARC-Target-URI")] = (
+                        len(payload),
+                        records.get_record_length(),
+                    )
+    jpeg_payload, jpeg_member = sizes[site.url("/photo.jpg")]
+    assert jpeg_payload == len(photo)
+    # stored (level 0): the member holds the photo as it is, plus headers and framing
+    assert len(photo) < jpeg_member < len(photo) + 1024
+    html_payload, html_member = sizes[site.url("/page.html")]
+    assert html_member < html_payload / 20  # text is still deflated
