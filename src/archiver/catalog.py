@@ -157,6 +157,10 @@ class Catalog:
             raise CollectionError(f"catalog cannot be opened: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
         self._seq = 0
+        # lookups from worker threads read through a connection of their own (WAL lets them
+        # read while a commit is written), never waiting for the writers' lock
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
 
     def _migrate(self) -> None:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
@@ -168,6 +172,20 @@ class Catalog:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            with self._lock:
+                self._readers.append(db)
+            self._local.db = db
+        return db
 
     def __enter__(self) -> Catalog:
         return self
@@ -217,26 +235,32 @@ class Catalog:
             return self._enqueue(db, crawl_id, entries)
 
     def _enqueue(self, db: sqlite3.Connection, crawl_id: int, entries: Iterable[QueueEntry]) -> int:
-        added = 0
-        for e in entries:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO queue"
-                " (crawl_id, url, kind, depth, origin, hops, parent, seq, host)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    crawl_id,
-                    e.url,
-                    e.kind,
-                    e.depth,
-                    e.origin,
-                    e.hops,
-                    e.parent,
-                    self._next_seq(db, crawl_id),
-                    host_key(e.url),
-                ),
+        # one executemany, not a statement per entry: each call lets go of the GIL, and a
+        # commit waits for it to come back while the crawl's workers queue behind the commit
+        rows = [
+            (
+                crawl_id,
+                e.url,
+                e.kind,
+                e.depth,
+                e.origin,
+                e.hops,
+                e.parent,
+                self._next_seq(db, crawl_id),
+                host_key(e.url),
             )
-            added += cur.rowcount
-        return added
+            for e in entries
+        ]
+        if not rows:
+            return 0
+        before = db.total_changes
+        db.executemany(
+            "INSERT OR IGNORE INTO queue"
+            " (crawl_id, url, kind, depth, origin, hops, parent, seq, host)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return db.total_changes - before
 
     def pending(
         self,
@@ -397,15 +421,27 @@ class Catalog:
     # -- lookups -----------------------------------------------------------------------------
 
     def find_payload(self, digest: str) -> StoredRecord | None:
-        """The earliest stored response whose payload has ``digest`` (for revisits)."""
-        with self._lock:
-            row = self._db.execute(
+        """The earliest stored response whose payload has ``digest`` (for revisits).
+
+        Sees every committed transaction; safe to call from any thread without a lock.
+        """
+        row = (
+            self._reader()
+            .execute(
                 "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
                 " mime, payload_digest, payload_length, refers_to FROM records"
                 " WHERE payload_digest = ? AND type = 'response' ORDER BY date LIMIT 1",
                 (digest,),
-            ).fetchone()
+            )
+            .fetchone()
+        )
         return StoredRecord(*row) if row else None
+
+    def has_responses(self) -> bool:
+        """Whether any response record is stored (a first capture has nothing to revisit)."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM records WHERE type = 'response' LIMIT 1")
+            return row.fetchone() is not None
 
     def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
         # A separate read connection streams rows without holding the writers' lock.

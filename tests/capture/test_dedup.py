@@ -78,3 +78,41 @@ def test_identical_payloads_fetched_at_once_by_many_workers_are_stored_once(
     recs = read_records(Collection.open(tmp_path / "col").warc_files())
     images = [r.type for r in recs if r.url.endswith(".png") and r.type != "request"]
     assert sorted(images) == ["response"] + ["revisit"] * 29
+
+
+def test_payload_index_answers_from_memory_and_falls_back_to_the_catalog(
+    tmp_path: Path,
+) -> None:
+    from archiver.capture.dedup import PayloadIndex
+    from archiver.catalog import Catalog, StoredRecord
+
+    def response(n: int, digest: str) -> StoredRecord:
+        return StoredRecord(
+            f"<urn:uuid:{n}>", "f.warc.gz", n * 100, 100, "response", f"http://x/{n}",
+            f"x)/{n}", "2026-11-25T00:00:00Z", 200, "text/html", digest, 10,
+        )  # fmt: skip
+
+    with Catalog(tmp_path / "catalog.sqlite") as catalog:
+        crawl = catalog.start_crawl(["http://x/"], {})
+        catalog.add_records(crawl, [response(0, "sha1:EARLIER")], ("f.warc.gz", 100))
+        # a first capture: nothing earlier, so misses never query the catalog
+        index = PayloadIndex(catalog, earlier=False, limit=2)
+        assert index.lookup("sha1:EARLIER") == (None, 0)
+        # an index that knows the catalog holds earlier responses finds them there
+        index = PayloadIndex(catalog, earlier=True, limit=2)
+        found, token = index.lookup("sha1:EARLIER")
+        assert found is not None and found.record_id == "<urn:uuid:0>"
+        # stored by another worker after the lookup: the recheck sees it without a query
+        missed, token = index.lookup("sha1:NEW")
+        assert missed is None
+        index.add(response(1, "sha1:NEW"))
+        again = index.recheck("sha1:NEW", token)
+        assert again is not None and again.record_id == "<urn:uuid:1>"
+        # only responses count, and the first response of a payload stays its original
+        index.add(response(2, "sha1:NEW"))
+        assert index.recheck("sha1:NEW", 0) == again
+        # past the memory limit the oldest leave memory and lookups go to the catalog
+        index.add(response(3, "sha1:C"))
+        index.add(response(4, "sha1:D"))
+        assert index.lookup("sha1:NEW")[0] is None  # evicted, and never committed
+        assert index.recheck("sha1:D", 0) is None  # too many since: asks the catalog

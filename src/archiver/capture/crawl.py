@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from archiver.capture.dedup import PayloadIndex
 from archiver.capture.http import Exchange, HttpClient
 from archiver.capture.links import css_links, html_links
 from archiver.capture.records import exchange_records, metadata_record, stored
@@ -169,6 +170,7 @@ class _Crawl:
         self.crawl_id = 0
         self.catalog: Catalog
         self.writer: WarcWriter
+        self.payloads: PayloadIndex
         self.done = 0
         self.failed = 0
         self.revisits = 0
@@ -210,6 +212,7 @@ class _Crawl:
             else:
                 self.crawl_id = self.catalog.start_crawl([e.url for e in seeds], options)
             self.catalog.enqueue(self.crawl_id, seeds)
+            self.payloads = PayloadIndex(self.catalog, earlier=self.catalog.has_responses())
             self.col.update_metadata(
                 capture={
                     "user_agent": self.user_agent,
@@ -697,19 +700,17 @@ class _Crawl:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _original(self, ex: Exchange) -> StoredRecord | None:
-        """The stored response with the same payload, if this one should be a revisit.
-
-        Called under the write lock, so two identical payloads in one run are seen in order.
-        """
+    def _digest(self, ex: Exchange) -> str | None:
+        """The payload digest to de-duplicate on, or None if this exchange is never a revisit."""
         if not self.opts.dedup or ex.payload_length <= 0 or ex.truncated:
             return None
-        return self.catalog.find_payload(format_digest(self.algorithm, ex.payload_digest.digest()))
+        return format_digest(self.algorithm, ex.payload_digest.digest())
 
     def _write_plain(self, ex: Exchange) -> None:
         """Write a request/response pair that finishes no queue entry (robots.txt)."""
+        digest = self._digest(ex)
         with self.write_lock:
-            original = self._original(ex)
+            original = self.payloads.lookup(digest)[0] if digest else None
             request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs = [request, response]
             refers = original.record_id if original else None
@@ -727,6 +728,7 @@ class _Crawl:
                 ]
                 end = locs[-1].offset + locs[-1].length
                 self.catalog.add_records(self.crawl_id, rows, (locs[-1].filename, end))
+                self.payloads.add(rows[1])
 
             self.writer.write_group(specs, commit=commit)
 
@@ -758,11 +760,12 @@ class _Crawl:
 
         # Build and compress the records before taking the write lock, so that workers
         # compress in parallel and the lock covers only the copy and the catalog commit.
-        original = self._original(ex)
+        digest = self._digest(ex)
+        original, token = self.payloads.lookup(digest) if digest else (None, 0)
         specs, response = build(original)
         prepared = self.writer.prepare(specs)
         with self.write_lock:
-            if original is None and (now := self._original(ex)) is not None:
+            if digest and original is None and (now := self.payloads.recheck(digest, token)):
                 # The same payload was stored meanwhile by another worker: a revisit after all.
                 original = now
                 specs, response = build(original)
@@ -788,6 +791,7 @@ class _Crawl:
                     page=page_row,
                     file_end=(locs[-1].filename, end),
                 )
+                self.payloads.add(rows[1])
 
             self.writer.write_group(specs, commit=commit, prepared=prepared)
         return rows
