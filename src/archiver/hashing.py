@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 __all__ = [
     "BLOCK_SIZE",
     "SPLIT_SIZE",
     "FileDigests",
+    "LargestFirst",
     "MultiHasher",
     "copy_and_hash",
     "decode_digest_value",
@@ -297,6 +298,52 @@ def run_largest_first(
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)
+
+
+class LargestFirst(Generic[_T, _R]):
+    """``func`` over ``(size, item)`` pairs, submitted to a pool at once, largest first.
+
+    Unlike :func:`run_largest_first` the work starts when the object is made, so the caller can
+    do something else meanwhile (verify parses the manifests while the payload is hashed).
+    Iterate for the results in submission order; :meth:`close` (or ``with``) stops the pool.
+    With one worker (or one item) nothing starts early: the work runs as it is iterated.
+    """
+
+    def __init__(
+        self,
+        func: Callable[[_T], _R],
+        items: Sequence[tuple[int, _T]],
+        *,
+        workers: int | None = None,
+        pool: PoolKind = "thread",
+    ) -> None:
+        self._func = func
+        self._ordered = [item for _, item in sorted(items, key=lambda pair: -pair[0])]
+        self._executor: Executor | None = None
+        self._futures: list[Future[_R]] = []
+        count = workers or default_workers()
+        if count > 1 and len(self._ordered) > 1:
+            self._executor = _make_pool(pool, count)
+            self._futures = [self._executor.submit(func, item) for item in self._ordered]
+
+    def __iter__(self) -> Iterator[_R]:
+        if self._executor is None:
+            for item in self._ordered:
+                yield self._func(item)
+        else:
+            for future in self._futures:
+                yield future.result()
+
+    def close(self) -> None:
+        """Drop the work not started and wait for the rest; safe to call more than once."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> LargestFirst[_T, _R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _hash_one(job: tuple[Path, tuple[str, ...]]) -> FileDigests:

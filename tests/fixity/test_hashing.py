@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from archiver.bag.tagfiles import decode_path, encode_path
 from archiver.hashing import (
+    LargestFirst,
     MultiHasher,
     copy_and_hash,
     decode_digest_value,
@@ -88,6 +89,29 @@ def test_largest_first_balances_two_workers() -> None:
     results = list(run_largest_first(job, [(s, s) for s in sizes], workers=2))
     assert sorted(results) == sorted(sizes)
     assert sorted(ran.values(), key=len) == [[8], [1, 1, 1, 1]]
+
+
+def test_largest_first_starts_before_it_is_iterated_and_close_stops_it() -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def job(n: int) -> int:
+        if n == 9:
+            started.set()
+            release.wait(5)
+        return n
+
+    with LargestFirst(job, [(n, n) for n in (1, 9, 3)], workers=2) as work:
+        assert started.wait(5), "the largest job did not start before iteration"
+        release.set()
+        assert list(work) == [9, 3, 1]  # submission order: largest first
+
+    ran: list[int] = []
+    single = LargestFirst(ran.append, [(1, 1), (2, 2)], workers=1)
+    assert ran == []  # one worker: nothing runs until the results are asked for
+    list(single)
+    assert ran == [2, 1]
+    single.close()
 
 
 def test_digest_strings() -> None:

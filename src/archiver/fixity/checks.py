@@ -31,6 +31,7 @@ from archiver.bag.tagfiles import (
 from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
 from archiver.hashing import (
     FileDigests,
+    LargestFirst,
     PoolKind,
     hash_file,
     normalize_algorithm,
@@ -165,10 +166,36 @@ def inspect_bag(
         found.declaration = declaration
         for issue in issues:
             found.add_issue(issue)
-    encoding = found.declaration.encoding if found.declaration else "utf-8"
-    strict = found.declaration is not None and found.declaration.version >= (1, 0)
 
     payload = _walk_payload(root, found)
+    early = None
+    if not fast:
+        # Hash the payload from now on, for the algorithms the manifest names promise, while
+        # this thread reads and checks the tag files (a big bag's manifests take a while).
+        algos = _named_algorithms(root)
+        if algos:
+            jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
+            early = _Early(algos, LargestFirst(_hash_job, jobs, workers=workers, pool=pool))
+    try:
+        return _inspect(root, found, payload, early, fast, check_warcs, workers, pool, progress)
+    finally:
+        if early is not None:
+            early.work.close()
+
+
+def _inspect(
+    root: Path,
+    found: Inspection,
+    payload: dict[str, int],
+    early: _Early | None,
+    fast: bool,
+    check_warcs: bool,
+    workers: int | None,
+    pool: PoolKind,
+    progress: Callable[[int], None] | None,
+) -> Inspection:
+    encoding = found.declaration.encoding if found.declaration else "utf-8"
+    strict = found.declaration is not None and found.declaration.version >= (1, 0)
     found.payload_files = len(payload)
     found.payload_bytes = sum(payload.values())
     nfc_payload = {unicodedata.normalize("NFC", p): p for p in payload}
@@ -273,9 +300,42 @@ def inspect_bag(
         return found
 
     _hash_and_compare(
-        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress
+        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress, early
     )
     return found
+
+
+@dataclass
+class _Early:
+    """Payload hashing started before the manifests were read, for ``algos``."""
+
+    algos: tuple[str, ...]
+    work: LargestFirst[tuple[str, str, tuple[str, ...], bool], _HashResult]
+
+
+_HashResult = tuple[str, FileDigests, WarcCheck | None]
+
+
+def _named_algorithms(root: Path) -> tuple[str, ...]:
+    """The hashable algorithms of the payload manifests, from their file names alone."""
+    names = set()
+    for item in root.iterdir():
+        kind = manifest_algorithm(item.name)
+        if kind is None or kind[0] or not item.is_file():
+            continue
+        try:
+            algo = normalize_algorithm(kind[1])
+        except ValueError:
+            continue
+        if algo in _hashable():
+            names.add(algo)
+    return tuple(sorted(names))
+
+
+def _job(
+    root: Path, rel: str, algos: tuple[str, ...], check_warcs: bool
+) -> tuple[str, str, tuple[str, ...], bool]:
+    return (str(root), rel, algos, check_warcs and is_warc_name(rel))
 
 
 def _hash_job(
@@ -439,6 +499,7 @@ def _hash_and_compare(
     pool: PoolKind,
     found: Inspection,
     progress: Callable[[int], None] | None,
+    early: _Early | None = None,
 ) -> None:
     payload_algos = found.algorithms
     jobs: dict[str, set[str]] = {p: set(payload_algos) for p in payload}
@@ -447,26 +508,34 @@ def _hash_and_compare(
             for path in files:
                 jobs.setdefault(path, set()).add(algo)
 
-    sizes = [
-        (
-            payload.get(rel, 0),
-            (
-                str(root),
-                rel,
-                tuple(sorted(algos)),
-                check_warcs and rel in payload and is_warc_name(rel),
-            ),
-        )
-        for rel, algos in jobs.items()
-    ]
     results: dict[str, FileDigests] = {}
     warcs: list[WarcCheck] = []
-    for rel, result, warc in run_largest_first(_hash_job, sizes, workers=workers, pool=pool):
+
+    def collect(rel: str, result: FileDigests, warc: WarcCheck | None) -> None:
+        first = rel not in results
+        if not first:  # a second pass for algorithms the first did not have
+            merged = {**results[rel].hexdigests, **result.hexdigests}
+            result = FileDigests(result.path, result.size, merged, result.error)
         results[rel] = result
         if warc is not None:
             warcs.append(warc)
-        if progress is not None:
+        if progress is not None and first:
             progress(result.size)
+
+    if early is not None:
+        for rel, result, warc in early.work:
+            collect(rel, result, warc)
+    done = set(early.algos) if early is not None else set()
+    sizes = []
+    for rel, algos in jobs.items():
+        missing = algos if rel not in results else algos - done
+        if missing:
+            warc_check = check_warcs and rel in payload and is_warc_name(rel) and rel not in results
+            sizes.append(
+                (payload.get(rel, 0), (str(root), rel, tuple(sorted(missing)), warc_check))
+            )
+    for rel, result, warc in run_largest_first(_hash_job, sizes, workers=workers, pool=pool):
+        collect(rel, result, warc)
 
     for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
         real = algo.removeprefix("tag:")
