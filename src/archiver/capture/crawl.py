@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 from archiver.capture.dedup import PayloadIndex
 from archiver.capture.http import Exchange, HttpClient
@@ -35,7 +34,7 @@ from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
 from archiver.indexes import write_cdxj, write_pages
-from archiver.model import CaptureOptions, CaptureSummary, Failure, Seed
+from archiver.model import CaptureOptions, CaptureSummary, Failure, RecordLocation, Seed
 from archiver.warc.writer import RecordSpec, WarcWriter, format_digest
 
 # The scheduler asks for the host of the same queue-head URLs after every finished URL.
@@ -713,24 +712,32 @@ class _Crawl:
             original = self.payloads.lookup(digest)[0] if digest else None
             request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs = [request, response]
-            refers = original.record_id if original else None
 
-            def commit(locs: list[Any]) -> None:
-                rows = [
-                    stored(
-                        s,
-                        loc,
-                        ex,
-                        algorithm=self.algorithm,
-                        refers_to=refers if s is response else None,
-                    )
-                    for s, loc in zip(specs, locs, strict=True)
-                ]
-                end = locs[-1].offset + locs[-1].length
-                self.catalog.add_records(self.crawl_id, rows, (locs[-1].filename, end))
+            def commit(locs: list[RecordLocation]) -> None:
+                rows, end = self._rows(ex, specs, locs, response, original)
+                self.catalog.add_records(self.crawl_id, rows, end)
                 self.payloads.add(rows[1])
 
             self.writer.write_group(specs, commit=commit)
+
+    def _rows(
+        self,
+        ex: Exchange,
+        specs: list[RecordSpec],
+        locs: list[RecordLocation],
+        response: RecordSpec,
+        original: StoredRecord | None,
+    ) -> tuple[list[StoredRecord], tuple[str, int]]:
+        """Catalog rows of records just written at ``locs``, and the file offset they reach."""
+        refers = original.record_id if original else None
+        rows = [
+            stored(
+                s, loc, ex, algorithm=self.algorithm, refers_to=refers if s is response else None
+            )
+            for s, loc in zip(specs, locs, strict=True)
+        ]
+        last = locs[-1]
+        return rows, (last.filename, last.offset + last.length)
 
     def _records_and_commit(
         self,
@@ -771,15 +778,13 @@ class _Crawl:
                 specs, response = build(original)
                 prepared = None
 
-            def commit(locs: list[Any]) -> None:
-                for spec, loc in zip(specs, locs, strict=True):
-                    refers = original.record_id if (original and spec is response) else None
-                    rows.append(stored(spec, loc, ex, algorithm=self.algorithm, refers_to=refers))
+            def commit(locs: list[RecordLocation]) -> None:
+                written, end = self._rows(ex, specs, locs, response, original)
+                rows.extend(written)
                 page_row = None
                 if page:
                     seed = entry.origin if entry.origin != ex.url else None
                     page_row = (ex.url, seed, rows[1].date, title, ex.status, response.record_id)
-                end = locs[-1].offset + locs[-1].length
                 self.catalog.commit_result(
                     self.crawl_id,
                     url=entry.url,
@@ -789,7 +794,7 @@ class _Crawl:
                     status=ex.status,
                     discovered=discovered,
                     page=page_row,
-                    file_end=(locs[-1].filename, end),
+                    file_end=end,
                 )
                 self.payloads.add(rows[1])
 
