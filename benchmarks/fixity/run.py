@@ -305,6 +305,7 @@ def main(argv: list[str]) -> int:
         job = functools.partial(bagit.make_bag, str(copy), processes=2, checksums=list(ALGORITHMS))
         timing = timed(job)
         record("bagit-python make_bag (processes=2)", timing)
+        record("cp -r (the copy alone)", copy_seconds)
         # what a user who must keep the source untouched runs: copy, then bag the copy
         record(
             "cp -r + bagit-python make_bag",
@@ -407,9 +408,12 @@ def write_docs(
         "bagit-python make_bag moves the payload into data/ (it writes no payload bytes) while "
         "archiver copies it and leaves the source untouched; with fsync=True (the default) "
         "archiver also waits until the copy is on the disk (this disk writes about 250 MB/s).  "
-        "On this virtual machine, writing 2 GiB of new files costs about 2.3 s of system CPU "
-        "however it is done (measured: a plain read/write copy, one thread or two, 2.35 s sys; "
-        "1 GiB costs 0.35 s), which is most of what copying adds to make_bag.  "
+        "The cp -r row is what the copy alone costs in this run: on this virtual machine "
+        "writing new files costs mostly system CPU, and how much varies from hour to hour "
+        "(cp -r of these 2 GiB took 3.40 s and then 2.15 s of system CPU, two runs a minute "
+        "apart, 2026-11-25); make_bag pays that on top of "
+        "the digests, so it can only be as fast as bagit-python's in-place bagging when the "
+        "copy is cheap.  "
         "The hashlib row is no verifier: it only reads every payload file once and hashes it "
         "with both algorithms on two threads, the least work any Python verifier must do; its "
         "ratio to bagit-python is the most that verify can reach on this machine.",
