@@ -324,7 +324,11 @@ class LargestFirst(Generic[_T, _R]):
         count = workers or default_workers()
         if count > 1 and len(self._ordered) > 1:
             self._executor = _make_pool(pool, count)
-            self._futures = [self._executor.submit(func, item) for item in self._ordered]
+            try:
+                self._futures = [self._executor.submit(func, item) for item in self._ordered]
+            except BaseException:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                raise
 
     def __iter__(self) -> Iterator[_R]:
         if self._executor is None:

@@ -233,3 +233,65 @@ def test_cli_goes_on_after_a_bag_it_cannot_open(
     assert "evil.txt" in captured.err and "nothing was extracted" in captured.err
     assert "VALID" in captured.out  # the second bag was still verified
     assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def _hand_made_bag(root: Path) -> None:
+    import hashlib
+
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "a.txt").write_bytes(b"hello\n")
+    (root / "data" / "b.txt").write_bytes(b"world\n")
+    (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+
+    def digest(algo: str, rel: str) -> str:
+        return hashlib.new(algo, (root / rel).read_bytes()).hexdigest()
+
+    payload = ["data/a.txt", "data/b.txt"]
+    (root / "manifest-sha256.txt").write_text(
+        "".join(f"{digest('sha256', p)}  {p}\n" for p in payload)
+    )
+    # a tag manifest that (wrongly) lists a payload file too: hashed a second time, for md5
+    tags = ["bagit.txt", "manifest-sha256.txt", "data/a.txt"]
+    (root / "tagmanifest-md5.txt").write_text("".join(f"{digest('md5', p)}  {p}\n" for p in tags))
+
+
+def test_a_payload_file_in_a_tag_manifest_is_checked_for_both(tmp_path: Path) -> None:
+    _hand_made_bag(tmp_path / "bag")
+    report = verify(tmp_path / "bag", workers=2)
+    checked = {(f.path, f.algorithm, f.outcome) for f in report.files}
+    assert ("data/a.txt", "sha256", "ok") in checked
+    assert ("data/a.txt", "md5", "ok") in checked
+    (tmp_path / "bag" / "data" / "a.txt").write_bytes(b"HELLO\n")
+    damaged = verify(tmp_path / "bag", workers=2)
+    assert {(p.path, p.algorithm) for p in damaged.errors if p.code == "digest-mismatch"} == {
+        ("data/a.txt", "sha256"),
+        ("data/a.txt", "md5"),
+    }
+
+
+@pytest.mark.parametrize("failing_read", [1, 2])
+def test_a_read_that_fails_in_one_pass_reports_the_file_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_read: int
+) -> None:
+    import threading
+
+    import archiver.fixity.checks as checks
+    from archiver.hashing import FileDigests
+    from archiver.hashing import hash_file as real_hash_file
+
+    _hand_made_bag(tmp_path / "bag")
+    reads: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def flaky(path: Path, algorithms: tuple[str, ...], **kw: object) -> FileDigests:
+        with lock:
+            n = reads[str(path)] = reads.get(str(path), 0) + 1
+        if str(path).endswith("a.txt") and n == failing_read:
+            return FileDigests(Path(path), 0, {}, "cannot read: Input/output error")
+        return real_hash_file(path, algorithms, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checks, "hash_file", flaky)
+    report = verify(tmp_path / "bag", workers=2)
+    assert reads[str(tmp_path / "bag" / "data" / "a.txt")] == 2  # two passes, as intended
+    assert not report.ok
+    assert {(p.code, p.path) for p in report.errors} == {("file-unreadable", "data/a.txt")}

@@ -177,7 +177,17 @@ def inspect_bag(
             jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
             early = _Early(algos, LargestFirst(_hash_job, jobs, workers=workers, pool=pool))
     try:
-        return _inspect(root, found, payload, early, fast, check_warcs, workers, pool, progress)
+        return _inspect(
+            root,
+            found,
+            payload,
+            early=early,
+            fast=fast,
+            check_warcs=check_warcs,
+            workers=workers,
+            pool=pool,
+            progress=progress,
+        )
     finally:
         if early is not None:
             early.work.close()
@@ -187,6 +197,7 @@ def _inspect(
     root: Path,
     found: Inspection,
     payload: dict[str, int],
+    *,
     early: _Early | None,
     fast: bool,
     check_warcs: bool,
@@ -514,8 +525,10 @@ def _hash_and_compare(
     def collect(rel: str, result: FileDigests, warc: WarcCheck | None) -> None:
         first = rel not in results
         if not first:  # a second pass for algorithms the first did not have
-            merged = {**results[rel].hexdigests, **result.hexdigests}
-            result = FileDigests(result.path, result.size, merged, result.error)
+            before = results[rel]
+            merged = {**before.hexdigests, **result.hexdigests}
+            error = before.error or result.error  # digests of a pass that failed are missing
+            result = FileDigests(result.path, result.size, merged, error)
         results[rel] = result
         if warc is not None:
             warcs.append(warc)
@@ -549,7 +562,12 @@ def _hash_and_compare(
                 found.add("error", "file-unreadable", got.error, path=path, algorithm=real)
                 found.files.append(FileCheck(path, real, digest, None, "unreadable"))
                 continue
-            actual = got.hexdigests[real]
+            actual = got.hexdigests.get(real)
+            if actual is None:  # one pass read the file, another could not
+                found.add("error", "file-unreadable", "the file could not be read to its end",
+                          path=path, algorithm=real)  # fmt: skip
+                found.files.append(FileCheck(path, real, digest, None, "unreadable"))
+                continue
             if actual == digest.lower():
                 found.files.append(FileCheck(path, real, digest, actual, "ok"))
             else:
