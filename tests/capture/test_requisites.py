@@ -265,3 +265,35 @@ def test_style_attributes_are_found_on_any_element_in_any_encoding(encoding: str
     ]
     assert links.outlinks == [("http://example.org/next.html", "a/@href")]
     assert links.title == "Styles"
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        "style=background:url(/x.png)",  # unquoted, as minifiers write it
+        "style='background:url&#40;/x.png)'",  # a character reference for the parenthesis
+        'style="background:&#x75;rl(/x.png)"',
+        'style="background:URL(/x.png)"',
+    ],
+)
+def test_style_urls_in_every_spelling_are_found(attribute: str) -> None:
+    from archiver.capture.links import html_links
+
+    page = f"<html><body><section {attribute}>x</section></body></html>".encode()
+    links = html_links(page, "http://example.org/p.html")
+    assert [u for u, _ in links.requisites] == ["http://example.org/x.png"]
+
+
+def test_the_style_attribute_look_ahead_stays_linear_on_hostile_pages() -> None:
+    from archiver.capture.links import _may_have_style_urls
+
+    hostile = [
+        b"style=" * 400_000,  # every value runs to the end of the page
+        b'<p style="' + b"style=" * 400_000,  # an unclosed quoted value
+        b"<p style='" + b"a" * 2_000_000,
+    ]
+    started = time.monotonic()
+    for page in hostile:
+        assert not _may_have_style_urls(page)
+    assert _may_have_style_urls(b"<p style='x'>" * 100_000 + b"<p style=a:url(b)>")
+    assert time.monotonic() - started < 2

@@ -94,10 +94,34 @@ _TAGS = (
 )  # fmt: skip
 # elements (of any tag) whose style attribute may name an image; evaluated per document, as a
 # compiled XPath object is not promised to be safe to share between threads
-_STYLED = "//*[@style and contains(@style, 'url(')]"
-# the XPath costs as much as the rest of the walk: run it only if some style attribute may hold
-# a url() (a cheap look at the raw bytes; a false positive only costs the XPath)
-_STYLE_URL = re.compile(rb"""style\s*=\s*(?:"[^"]*url\(|'[^']*url\()""", re.IGNORECASE)
+_STYLED = "//*[@style and contains(translate(@style, 'URL', 'url'), 'url(')]"
+# The XPath costs as much as the rest of the walk: run it only if some style attribute may hold
+# a url() -- a look at the raw bytes, linear however hostile the page; a false positive only
+# costs the XPath.  "&" counts too: url&#40; and &#x75;rl( are url( once the parser decodes them.
+_STYLE_ATTR = re.compile(rb"style\s*=\s*", re.IGNORECASE)
+_UNQUOTED_VALUE = re.compile(rb"[^\s>]*")
+_URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
+
+
+def _may_have_style_urls(html: bytes) -> bool:
+    if b"\x00" in html[:1024]:  # UTF-16/32: the byte patterns cannot see the attributes
+        return True
+    scanned = 0  # values never overlap: a "style=" inside a value already read is skipped
+    for m in _STYLE_ATTR.finditer(html, 0, _MAX_PARSE):
+        begin = m.end()
+        if begin < scanned or begin >= len(html):
+            continue
+        quote = html[begin : begin + 1]
+        if quote in (b'"', b"'"):
+            stop = html.find(quote, begin + 1)
+            stop = len(html) if stop < 0 else stop
+        else:
+            value = _UNQUOTED_VALUE.match(html, begin)
+            stop = value.end() if value else begin
+        if _URL_OR_REFERENCE.search(html, begin, stop):
+            return True
+        scanned = stop
+    return False
 
 
 def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLinks:
@@ -180,12 +204,11 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
         if tag in ("body", "table", "td", "th"):
             add(links.requisites, el.get("background"), f"{tag}/@background")
         style = el.get("style")
-        if style and "url(" in style:
+        if style and "url(" in style.lower():
             styled.add(el)
             for ref, _how in css_links(style, base):
                 add(links.requisites, ref, f"{tag}/@style")
-    wide = b"\x00" in html[:1024]  # UTF-16/32: the byte pattern cannot see the attributes
-    for el in root.xpath(_STYLED) if wide or _STYLE_URL.search(html, 0, _MAX_PARSE) else ():
+    for el in root.xpath(_STYLED) if _may_have_style_urls(html) else ():
         if el not in styled and isinstance(el.tag, str):
             for ref, _how in css_links(el.get("style") or "", base):
                 add(links.requisites, ref, f"{el.tag}/@style")
