@@ -13,6 +13,8 @@ response holding it.  This run's responses are kept in memory (the most recent
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from archiver.catalog import Catalog, StoredRecord
 
 __all__ = ["PayloadIndex"]
@@ -29,7 +31,8 @@ class PayloadIndex:
         self._catalog = catalog
         self._earlier = earlier
         self._limit = limit
-        self._recent: dict[str, StoredRecord] = {}
+        # OrderedDict: evicting the oldest is O(1) (a plain dict rescans its deleted slots)
+        self._recent: OrderedDict[str, StoredRecord] = OrderedDict()
         self._added = 0  # responses added so far: a lookup's "when"
         self._evicted = False
 
@@ -55,5 +58,5 @@ class PayloadIndex:
         self._recent[digest] = record
         self._added += 1
         if len(self._recent) > self._limit:
-            del self._recent[next(iter(self._recent))]
-            self._evicted = True
+            self._evicted = True  # first: a lookup between the two must not trust memory alone
+            self._recent.popitem(last=False)
