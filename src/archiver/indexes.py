@@ -24,7 +24,7 @@ __all__ = ["url_key", "write_cdxj", "write_pages"]
 # go through surt's IP handling), an optional port, a path of unreserved characters only.
 _SIMPLE_URL = re.compile(
     r"https?://([a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*|(?:[0-9]{1,3}\.){3}[0-9]{1,3})"
-    r"(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"
+    r"(:[1-9][0-9]{0,4})?(/[A-Za-z0-9._~/-]*)?"
 )
 _WWW = re.compile(r"www\d*\.")
 _ODD_PATH = re.compile(r"//|/\.\.?(?:/|$)")
@@ -43,6 +43,8 @@ def _simple_key(url: str) -> str | None:
     if m is None:
         return None
     host, port, path = m.group(1), m.group(2), m.group(3) or "/"
+    if port and int(port[1:]) > 65535:
+        return None  # surt refuses it; url_key then keeps the URL
     if host[0].isdigit() and host.replace(".", "").isdigit():
         octets = host.split(".")
         if any(o != str(int(o)) or int(o) > 255 for o in octets):
