@@ -175,6 +175,7 @@ class Catalog:
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+            self._local = threading.local()  # no thread keeps a closed reader
 
     def _reader(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

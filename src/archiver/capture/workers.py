@@ -49,7 +49,7 @@ class WorkerPool(Generic[_A, _R]):
         self._done: queue.SimpleQueue[Done[_R]] = queue.SimpleQueue()
         self._closing = False
         self._threads = [
-            threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+            threading.Thread(target=self._run, name=f"{name}-{i}", daemon=False)
             for i in range(workers)
         ]
         for thread in self._threads:
@@ -94,7 +94,12 @@ class WorkerPool(Generic[_A, _R]):
             return None
 
     def close(self) -> None:
-        """Let running jobs finish, skip queued ones, and join every thread."""
+        """Let running jobs finish, skip queued ones, and join every thread.
+
+        The threads are not daemons: even if a second Ctrl-C cuts this join short, the
+        interpreter still waits for the running jobs before it exits, so no record is left
+        half written (as with ``concurrent.futures``).
+        """
         self._closing = True
         for _ in self._threads:
             self._todo.put(None)

@@ -308,7 +308,7 @@ class WarcWriter:
         for member in members:
             locations.append(RecordLocation(self._name, offset, len(member)))
             offset += len(member)
-        self._fh.write(b"".join(members) if len(members) > 1 else members[0])
+        self._fh.write(b"".join(members))
         self.bytes_written += offset - start
         self.records_written += len(members)
         return locations
