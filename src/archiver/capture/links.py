@@ -92,12 +92,9 @@ _TAGS = (
     "img", "source", "input", "track", "link", "script", "video", "audio", "iframe", "frame",
     "embed", "object", "style", "a", "area", "body", "table", "td", "th",
 )  # fmt: skip
-# elements (of any tag) whose style attribute may name an image; evaluated per document, as a
-# compiled XPath object is not promised to be safe to share between threads
-_STYLED = "//*[@style and contains(translate(@style, 'URL', 'url'), 'url(')]"
-# The XPath costs as much as the rest of the walk: run it only if some style attribute may hold
+# Walking every element costs as much as the parse: do it only if some style attribute may hold
 # a url() -- a look at the raw bytes, linear however hostile the page; a false positive only
-# costs the XPath.  "&" counts too: url&#40; and &#x75;rl( are url( once the parser decodes them.
+# costs the full walk.  "&" counts too: url&#40; and &#x75;rl( become url( once parsed.
 _STYLE_ATTR = re.compile(rb"style\s*=\s*", re.IGNORECASE)
 _UNQUOTED_VALUE = re.compile(rb"[^\s>]*")
 _URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
@@ -167,9 +164,10 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
             links.title = " ".join(title.text.split()) or None
         break
 
-    styled: set[lxml.etree._Element] = set()
-    for el in root.iter(*_TAGS):
-        tag = el.tag
+    # Only the tags that link are walked, unless some element may carry a style url(): then
+    # every element, so that what is found keeps document order either way.
+    for el in root.iter() if _may_have_style_urls(html) else root.iter(*_TAGS):
+        tag = el.tag if isinstance(el.tag, str) else ""  # comments and PIs have no str tag
         if tag in ("img", "source", "input", "track"):
             if tag == "input" and (el.get("type") or "").lower() != "image":
                 pass
@@ -203,13 +201,8 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
             add(links.outlinks, el.get("href"), f"{tag}/@href")
         if tag in ("body", "table", "td", "th"):
             add(links.requisites, el.get("background"), f"{tag}/@background")
-        style = el.get("style")
+        style = el.get("style") if tag else None
         if style and "url(" in style.lower():
-            styled.add(el)
             for ref, _how in css_links(style, base):
                 add(links.requisites, ref, f"{tag}/@style")
-    for el in root.xpath(_STYLED) if _may_have_style_urls(html) else ():
-        if el not in styled and isinstance(el.tag, str):
-            for ref, _how in css_links(el.get("style") or "", base):
-                add(links.requisites, ref, f"{el.tag}/@style")
     return links
