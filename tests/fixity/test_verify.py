@@ -295,3 +295,24 @@ def test_a_read_that_fails_in_one_pass_reports_the_file_unreadable(
     assert reads[str(tmp_path / "bag" / "data" / "a.txt")] == 2  # two passes, as intended
     assert not report.ok
     assert {(p.code, p.path) for p in report.errors} == {("file-unreadable", "data/a.txt")}
+
+
+def test_a_payload_folder_that_cannot_be_listed_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os as real_os
+
+    import archiver.fixity.checks as checks
+
+    _hand_made_bag(tmp_path / "bag")
+    (tmp_path / "bag" / "data" / "sub").mkdir()
+    real_scandir = real_os.scandir
+
+    def scandir(path: str):  # type: ignore[no-untyped-def]
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(checks.os, "scandir", scandir)
+    report = verify(tmp_path / "bag", workers=1)
+    assert ("folder-unreadable", "data/sub") in {(p.code, p.path) for p in report.errors}

@@ -81,31 +81,46 @@ class Inspection:
 
 
 def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
+    """Every regular file under data/ as ``{relative posix path: size}``; links are reported.
+
+    ``os.scandir`` gives each entry's type without a system call and its size with one lstat,
+    where Path checks cost three per file (a bag can hold a hundred thousand files).
+    """
     payload: dict[str, int] = {}
     data = root / "data"
     if not data.is_dir() or data.is_symlink():
         found.add("error", "payload-missing", "the bag has no data/ folder", path="data")
         return payload
-    for folder, dirs, files in os.walk(data):
-        base = Path(folder)
-        for name in list(dirs):
-            if (base / name).is_symlink():
-                rel = (base / name).relative_to(root).as_posix()
+    folders = [(str(data), "data")]
+    while folders:
+        folder, rel_folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            found.add(
+                "error", "folder-unreadable", f"cannot list: {exc.strerror or exc}", path=rel_folder
+            )
+            continue
+        for entry in entries:
+            rel = f"{rel_folder}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, rel))
+            elif entry.is_symlink() and entry.is_dir():
                 found.add(
                     "error", "symlink", "a symbolic link in the payload (not followed)", path=rel
                 )
-                dirs.remove(name)
-        for name in files:
-            full = base / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink() or not full.is_file():
+            elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
                 found.add(
                     "error", "symlink", "a link or special file in the payload (not read)", path=rel
                 )
-                continue
-            payload[rel] = full.stat().st_size
-            if name.lower() in SYSTEM_FILES or name.startswith("._"):
-                found.add("warning", "system-file", f"an operating-system file ({name})", path=rel)
+            else:
+                payload[rel] = entry.stat(follow_symlinks=False).st_size
+                name = entry.name
+                if name.lower() in SYSTEM_FILES or name.startswith("._"):
+                    found.add(
+                        "warning", "system-file", f"an operating-system file ({name})", path=rel
+                    )
     _collisions(sorted(payload), found, "on disk")
     return payload
 
