@@ -274,6 +274,9 @@ def test_style_attributes_are_found_on_any_element_in_any_encoding(encoding: str
         "style='background:url&#40;/x.png)'",  # a character reference for the parenthesis
         'style="background:&#x75;rl(/x.png)"',
         'style="background:URL(/x.png)"',
+        "style=background:\x0burl(/x.png)",  # \v is no HTML whitespace: part of the value
+        # a quote opened in a comment must not hide the real attribute's value
+        "data-x=1><!-- style=' --><i style=\"font-family:'A';background:url(/x.png)\"",
     ],
 )
 def test_style_urls_in_every_spelling_are_found(attribute: str) -> None:
@@ -297,3 +300,27 @@ def test_the_style_attribute_look_ahead_stays_linear_on_hostile_pages() -> None:
         assert not _may_have_style_urls(page)
     assert _may_have_style_urls(b"<p style='x'>" * 100_000 + b"<p style=a:url(b)>")
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [
+        ("euc_jp", "euc_jp"),  # Python's name, which libxml2 does not know: it sniffs instead
+        ("euc_jp", "euc-jp"),
+        ("iso2022_jp", None),  # stateful: found through <meta charset>, every element walked
+        ("utf-16", None),  # a BOM and no NUL in the first KiB of CJK text
+    ],
+)
+def test_pages_in_other_encodings_keep_their_links(encoding: str, declared: str | None) -> None:
+    from archiver.capture.links import html_links
+
+    meta = f"<meta charset={encoding.replace('_', '-')}>" if encoding == "iso2022_jp" else ""
+    page = (
+        f"<html><head>{meta}<title>\u65e5\u672c</title></head><body>"
+        + "\u4e01" * 600
+        + "<div style='font-family:\u3042;background:url(/x.png)'>\u3042</div>"
+        "<a href='/next.html'>n</a></body></html>"
+    ).encode(encoding)
+    links = html_links(page, "http://example.org/p.html", encoding=declared)
+    assert [u for u, _ in links.requisites] == ["http://example.org/x.png"]
+    assert [u for u, _ in links.outlinks] == ["http://example.org/next.html"]

@@ -122,9 +122,11 @@ def _charset(ex: Exchange) -> str | None:
         if key.strip().lower() == "charset":
             name = value.strip().strip("'\"").lower()
             try:
-                return codecs.lookup(name).name
+                codecs.lookup(name)
             except LookupError:
                 return None
+            # the label as sent: libxml2 (iconv) knows "euc-jp", not Python's "euc_jp"
+            return name
     return None
 
 

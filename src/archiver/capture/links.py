@@ -9,6 +9,7 @@ Requisites are what a browser would fetch to show the page: ``img`` src and srcs
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -93,31 +94,61 @@ _TAGS = (
     "embed", "object", "style", "a", "area", "body", "table", "td", "th",
 )  # fmt: skip
 # Walking every element costs as much as the parse: do it only if some style attribute may hold
-# a url() -- a look at the raw bytes, linear however hostile the page; a false positive only
-# costs the full walk.  "&" counts too: url&#40; and &#x75;rl( become url( once parsed.
-_STYLE_ATTR = re.compile(rb"style\s*=\s*", re.IGNORECASE)
-_UNQUOTED_VALUE = re.compile(rb"[^\s>]*")
+# a url() -- a look at the raw bytes, linear however hostile the page (every search below only
+# moves forward); a false positive only costs the full walk.  "&" counts too: url&#40; and
+# &#x75;rl( become url( once parsed.  HTML whitespace is [\t\n\f\r ], not Python's \s.
+_STYLE_ATTR = re.compile(rb"style[\t\n\f\r ]*=[\t\n\f\r ]*", re.IGNORECASE)
+_VALUE_END = re.compile(rb"[\t\n\f\r >]")
 _URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
+# what the byte look-ahead needs to read in a document: these characters as ASCII bytes
+_PROBE = "style=url(&\"' >\t\n"
+
+
+def _ascii_readable(encoding: str | None) -> bool:
+    """Whether the markup's quotes, spaces and ``url(`` are plain ASCII bytes in ``encoding``."""
+    if not encoding:
+        return True
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name.startswith(("utf-16", "utf-32", "utf-7", "iso2022", "hz")):  # wide or stateful
+        return False
+    try:
+        return _PROBE.encode(name) == _PROBE.encode("ascii")
+    except UnicodeError:
+        return False
 
 
 def _may_have_style_urls(html: bytes) -> bool:
-    if b"\x00" in html[:1024]:  # UTF-16/32: the byte patterns cannot see the attributes
+    if b"\x00" in html[:1024] or html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
-    scanned = 0  # values never overlap: a "style=" inside a value already read is skipped
-    for m in _STYLE_ATTR.finditer(html, 0, _MAX_PARSE):
+    end = min(len(html), _MAX_PARSE)
+    hit = -1  # the next url( or & at or after the current value's start
+    next_quote = {ord('"'): -1, ord("'"): -1}
+    unquoted_end = -1
+    for m in _STYLE_ATTR.finditer(html, 0, end):
         begin = m.end()
-        if begin < scanned or begin >= len(html):
-            continue
-        quote = html[begin : begin + 1]
-        if quote in (b'"', b"'"):
-            stop = html.find(quote, begin + 1)
-            stop = len(html) if stop < 0 else stop
+        if begin >= end:
+            break
+        if hit < begin:
+            found = _URL_OR_REFERENCE.search(html, begin, end)
+            if found is None:
+                return False  # nothing from here on could become url(
+            hit = found.start()
+        quote = html[begin]
+        if quote in next_quote:
+            if next_quote[quote] <= begin:
+                at = html.find(bytes((quote,)), begin + 1, end)
+                next_quote[quote] = end if at < 0 else at
+            stop = next_quote[quote]
         else:
-            value = _UNQUOTED_VALUE.match(html, begin)
-            stop = value.end() if value else begin
-        if _URL_OR_REFERENCE.search(html, begin, stop):
+            if unquoted_end < begin:
+                value_end = _VALUE_END.search(html, begin, end)
+                unquoted_end = end if value_end is None else value_end.start()
+            stop = unquoted_end
+        if hit < stop:
             return True
-        scanned = stop
     return False
 
 
@@ -126,13 +157,18 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
     links = PageLinks()
     if not html.strip():
         return links
-    try:
-        # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a
-        # class for every element, which cost more than the parse on a news page.
-        parser = lxml.etree.HTMLParser(encoding=encoding, recover=True, huge_tree=False)
-        root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError, LookupError):
-        return links
+    # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a class
+    # for every element, which cost more than the parse on a news page.
+    root = None
+    for declared in dict.fromkeys((encoding, None)):  # an encoding libxml2 lacks: let it sniff
+        try:
+            parser = lxml.etree.HTMLParser(encoding=declared, recover=True, huge_tree=False)
+            root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
+            break
+        except LookupError:
+            continue
+        except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+            return links
     if root is None:
         return links
     base = url
@@ -166,7 +202,9 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
 
     # Only the tags that link are walked, unless some element may carry a style url(): then
     # every element, so that what is found keeps document order either way.
-    for el in root.iter() if _may_have_style_urls(html) else root.iter(*_TAGS):
+    used = root.getroottree().docinfo.encoding
+    every = not _ascii_readable(used) or _may_have_style_urls(html)
+    for el in root.iter() if every else root.iter(*_TAGS):
         tag = el.tag if isinstance(el.tag, str) else ""  # comments and PIs have no str tag
         if tag in ("img", "source", "input", "track"):
             if tag == "input" and (el.get("type") or "").lower() != "image":
