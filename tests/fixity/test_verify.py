@@ -316,3 +316,11 @@ def test_a_payload_folder_that_cannot_be_listed_is_an_error(
     monkeypatch.setattr(checks.os, "scandir", scandir)
     report = verify(tmp_path / "bag", workers=1)
     assert ("folder-unreadable", "data/sub") in {(p.code, p.path) for p in report.errors}
+
+
+@pytest.mark.parametrize("target", ["loop", "a.txt/below-a-file", "missing"])
+def test_a_symlink_that_leads_nowhere_is_reported_not_followed(tmp_path: Path, target: str) -> None:
+    _hand_made_bag(tmp_path / "bag")
+    (tmp_path / "bag" / "data" / "loop").symlink_to(target)
+    report = verify(tmp_path / "bag", workers=2)
+    assert ("symlink", "data/loop") in {(p.code, p.path) for p in report.errors}

@@ -106,7 +106,7 @@ def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
             rel = f"{rel_folder}/{entry.name}"
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel))
-            elif entry.is_symlink() and entry.is_dir():
+            elif entry.is_symlink() and _points_to_folder(entry):
                 found.add(
                     "error", "symlink", "a symbolic link in the payload (not followed)", path=rel
                 )
@@ -115,7 +115,13 @@ def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
                     "error", "symlink", "a link or special file in the payload (not read)", path=rel
                 )
             else:
-                payload[rel] = entry.stat(follow_symlinks=False).st_size
+                try:
+                    payload[rel] = entry.stat(follow_symlinks=False).st_size
+                except OSError as exc:  # a folder that can be listed but not entered
+                    found.add(
+                        "error", "file-unreadable", f"cannot read: {exc.strerror or exc}", path=rel
+                    )
+                    continue
                 name = entry.name
                 if name.lower() in SYSTEM_FILES or name.startswith("._"):
                     found.add(
@@ -123,6 +129,14 @@ def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
                     )
     _collisions(sorted(payload), found, "on disk")
     return payload
+
+
+def _points_to_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether a symbolic link leads to a folder (a loop or a broken chain does not)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _collisions(paths: list[str], found: Inspection, where: str) -> None:
