@@ -161,6 +161,7 @@ class Catalog:
         # read while a commit is written), never waiting for the writers' lock
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._closed = False
 
     def _migrate(self) -> None:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
@@ -172,18 +173,20 @@ class Catalog:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._closed = True
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
-            self._local = threading.local()  # no thread keeps a closed reader
 
     def _reader(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
             with self._lock:
+                if self._closed:
+                    raise CollectionError("the catalog is closed", path=self.path)
+                db = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None, timeout=30
+                )
                 self._readers.append(db)
             self._local.db = db
         return db

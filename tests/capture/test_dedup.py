@@ -116,3 +116,27 @@ def test_payload_index_answers_from_memory_and_falls_back_to_the_catalog(
         index.add(response(4, "sha1:D"))
         assert index.lookup("sha1:NEW")[0] is None  # evicted, and never committed
         assert index.recheck("sha1:D", 0) is None  # too many since: asks the catalog
+
+
+def test_a_closed_catalog_opens_no_new_reader(tmp_path: Path) -> None:
+    from archiver.catalog import Catalog
+    from archiver.errors import CollectionError
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    assert catalog.find_payload("sha1:X") is None  # this thread's reader
+    catalog.close()
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            catalog.find_payload("sha1:X")
+        except BaseException as exc:
+            errors.append(exc)
+
+    import threading
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join(5)
+    assert len(errors) == 1 and isinstance(errors[0], CollectionError)
+    assert catalog._readers == []

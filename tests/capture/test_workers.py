@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from archiver.capture.workers import WorkerPool
 
 
@@ -70,3 +72,24 @@ def test_close_waits_for_running_jobs_and_skips_queued_ones() -> None:
     assert first is not None and first.result == "running"
     assert second is not None and second.error is not None and "not started" in str(second.error)
     assert not any(t.is_alive() for t in pool._threads)
+
+
+def test_a_pool_that_cannot_start_all_its_threads_stops_the_ones_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_start = threading.Thread.start
+    started: list[threading.Thread] = []
+
+    def start(self: threading.Thread) -> None:
+        if len(started) == 2:
+            raise RuntimeError("can't start new thread")
+        started.append(self)
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(RuntimeError, match="can't start"):
+        WorkerPool(lambda n: n, workers=4)
+    monkeypatch.undo()
+    for thread in started:
+        thread.join(5)
+        assert not thread.is_alive()

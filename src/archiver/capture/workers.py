@@ -48,12 +48,15 @@ class WorkerPool(Generic[_A, _R]):
         self._todo: queue.SimpleQueue[tuple[str, _A] | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[Done[_R]] = queue.SimpleQueue()
         self._closing = False
-        self._threads = [
-            threading.Thread(target=self._run, name=f"{name}-{i}", daemon=False)
-            for i in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._threads: list[threading.Thread] = []
+        try:
+            for i in range(workers):
+                thread = threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.close()  # the threads already started would otherwise wait forever
+            raise
 
     def __enter__(self) -> WorkerPool[_A, _R]:
         return self
@@ -96,9 +99,9 @@ class WorkerPool(Generic[_A, _R]):
     def close(self) -> None:
         """Let running jobs finish, skip queued ones, and join every thread.
 
-        The threads are not daemons: even if a second Ctrl-C cuts this join short, the
-        interpreter still waits for the running jobs before it exits, so no record is left
-        half written (as with ``concurrent.futures``).
+        The threads are daemons: a second Ctrl-C that cuts this join short ends the process
+        without waiting for a download to finish; what it leaves in an ``.open`` WARC is cut
+        back to the last committed record by the next run's recovery.
         """
         self._closing = True
         for _ in self._threads:
