@@ -324,3 +324,20 @@ def test_a_symlink_that_leads_nowhere_is_reported_not_followed(tmp_path: Path, t
     (tmp_path / "bag" / "data" / "loop").symlink_to(target)
     report = verify(tmp_path / "bag", workers=2)
     assert ("symlink", "data/loop") in {(p.code, p.path) for p in report.errors}
+
+
+def test_a_name_that_is_not_utf8_is_reported_escaped_everywhere(tmp_path: Path) -> None:
+    import os
+
+    _hand_made_bag(tmp_path / "bag")
+    odd = os.fsencode(tmp_path / "bag" / "data") + b"/caf\xe9.txt"
+    with open(odd, "wb") as fh:
+        fh.write(b"x")
+    report = verify(tmp_path / "bag", workers=2, history=tmp_path / "history.sqlite")
+    named = {(p.code, p.path) for p in report.problems}
+    assert ("name-not-utf8", "data/caf\\xe9.txt") in named
+    assert ("file-unlisted", "data/caf\\xe9.txt") in named
+    from archiver.fixity.report import report_to_json
+
+    json.dumps(report_to_json(report), ensure_ascii=False).encode("utf-8")  # no lone surrogate
+    assert all(f.path.isprintable() for f in report.files)

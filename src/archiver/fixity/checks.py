@@ -13,7 +13,7 @@ import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.bag.tagfiles import (
@@ -206,7 +206,7 @@ def inspect_bag(
             jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
             early = _Early(algos, LargestFirst(_hash_job, jobs, workers=workers, pool=pool))
     try:
-        return _inspect(
+        _inspect(
             root,
             found,
             payload,
@@ -220,6 +220,38 @@ def inspect_bag(
     finally:
         if early is not None:
             early.work.close()
+    _printable_names(found, payload)
+    return found
+
+
+def _printable(path: str) -> str:
+    """A name that is not UTF-8 on disk (its bytes surrogate-escaped) with ``\\xNN`` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _printable_names(found: Inspection, payload: dict[str, int]) -> None:
+    """Names that cannot be written as UTF-8 (in a report, JSON, the history) are shown escaped.
+
+    Such a file can match no manifest line (manifests are UTF-8 text), so it is also named in a
+    warning that says why.
+    """
+    odd = {p for p in payload if not p.isascii() and _printable(p) != p}
+    if not odd:
+        return
+    for path in sorted(odd):
+        found.add(
+            "warning",
+            "name-not-utf8",
+            "the file's name is not UTF-8; shown with \\x escapes, it can match no manifest line",
+            path=path,
+        )
+    found.problems[:] = [
+        replace(p, path=_printable(p.path)) if p.path in odd else p for p in found.problems
+    ]
+    found.files[:] = [
+        replace(f, path=_printable(f.path)) if f.path in odd else f for f in found.files
+    ]
+    found.current = {(_printable(k) if k in odd else k): v for k, v in found.current.items()}
 
 
 def _inspect(
@@ -233,7 +265,7 @@ def _inspect(
     workers: int | None,
     pool: PoolKind,
     progress: Callable[[int], None] | None,
-) -> Inspection:
+) -> None:
     encoding = found.declaration.encoding if found.declaration else "utf-8"
     strict = found.declaration is not None and found.declaration.version >= (1, 0)
     found.payload_files = len(payload)
@@ -337,12 +369,11 @@ def _inspect(
                 outcome = "present" if path in payload else "missing"
                 found.files.append(FileCheck(path, algo, digest, None, outcome))  # type: ignore[arg-type]
         found.current = dict.fromkeys(payload)
-        return found
+        return
 
     _hash_and_compare(
         root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress, early
     )
-    return found
 
 
 @dataclass
