@@ -320,3 +320,29 @@ def test_compressed_media_is_stored_and_text_is_deflated(tmp_path: Path) -> None
     assert len(photo) < jpeg_member < len(photo) + 1024
     html_payload, html_member = sizes[site.url("/page.html")]
     assert html_member < html_payload / 20  # text is still deflated
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "name"),
+    [
+        ("EUC-JP", "euc_jp", "日本"),  # libxml2 knows the label, not Python's "euc_jp"
+        ("ms932", "cp932", "日本"),  # Python knows the label, libxml2 only "cp932"
+        ("latin9", "iso8859_15", "€"),
+        ("us-ascii", "cp1252", "café"),  # ASCII and Latin-1 labels mean windows-1252
+        ("hex", "utf-8", "x"),  # a codec, no charset: ignored, the parser sniffs
+    ],
+)
+def test_links_are_read_in_any_declared_charset(
+    tmp_path: Path, label: str, codec: str, name: str
+) -> None:
+    from urllib.parse import quote
+
+    body = f"<title>{name}</title><p>{name}</p><img src='/{name}.png'><img src=/after.png>"
+    with SiteServer(tmp_path) as site:
+        site.routes["/p.html"] = lambda h: h._respond(
+            200, "OK", f"text/html; charset={label}", body.encode(codec)
+        )
+        summary = archiver.capture([site.url("/p.html")], tmp_path / "col")
+        fetched = {path for _t, path, _ua in site.requests()}
+    assert summary.pages == 1
+    assert {f"/{quote(name)}.png", "/after.png"} <= fetched

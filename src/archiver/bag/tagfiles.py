@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from archiver.textenc import is_text_encoding
+
 __all__ = [
     "BagDeclaration",
     "FetchEntry",
@@ -185,9 +187,7 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[TagIssue]]
         m = _ENCODING_RE.match(lines[1])
         if m:
             encoding = m.group(1)
-            try:
-                codecs.lookup(encoding)
-            except LookupError:
+            if not is_text_encoding(encoding):  # unknown, or a codec like "base64"
                 error("bagit-txt-encoding", f"unknown tag file encoding {encoding!r}", 2)
                 encoding = None
         else:

@@ -104,6 +104,15 @@ _URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
 _PROBE = "style=url(&\"' >\t\n"
 
 
+def _python_name(encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
 def _ascii_readable(encoding: str | None) -> bool:
     """Whether the markup's quotes, spaces and ``url(`` are plain ASCII bytes in ``encoding``."""
     if not encoding:
@@ -112,11 +121,12 @@ def _ascii_readable(encoding: str | None) -> bool:
         name = codecs.lookup(encoding).name
     except LookupError:
         return False
-    if name.startswith(("utf-16", "utf-32", "utf-7", "iso2022", "hz")):  # wide or stateful
+    # wide, stateful, or (johab) with trail bytes that can be quotes, "=" or ">"
+    if name.startswith(("utf-16", "utf-32", "utf-7", "iso2022", "hz", "johab")):
         return False
     try:
         return _PROBE.encode(name) == _PROBE.encode("ascii")
-    except UnicodeError:
+    except (UnicodeError, LookupError):  # LookupError: a codec that is no text encoding
         return False
 
 
@@ -160,7 +170,9 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
     # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a class
     # for every element, which cost more than the parse on a news page.
     root = None
-    for declared in dict.fromkeys((encoding, None)):  # an encoding libxml2 lacks: let it sniff
+    # the label as given, Python's name for it (libxml2 knows "cp932", not "ms932"), then none:
+    # libxml2 sniffs the <meta charset> or the bytes
+    for declared in dict.fromkeys((encoding, _python_name(encoding), None)):
         try:
             parser = lxml.etree.HTMLParser(encoding=declared, recover=True, huge_tree=False)
             root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
