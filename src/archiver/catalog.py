@@ -180,6 +180,8 @@ class Catalog:
 
     def _reader(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if self._closed:
+            raise CollectionError("the catalog is closed", path=self.path)
         if db is None:
             with self._lock:
                 if self._closed:

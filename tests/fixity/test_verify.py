@@ -337,7 +337,35 @@ def test_a_name_that_is_not_utf8_is_reported_escaped_everywhere(tmp_path: Path) 
     named = {(p.code, p.path) for p in report.problems}
     assert ("name-not-utf8", "data/caf\\xe9.txt") in named
     assert ("file-unlisted", "data/caf\\xe9.txt") in named
-    from archiver.fixity.report import report_to_json
-
     json.dumps(report_to_json(report), ensure_ascii=False).encode("utf-8")  # no lone surrogate
     assert all(f.path.isprintable() for f in report.files)
+
+
+@pytest.mark.parametrize("encoding", ["base64", "rot13", "no-such-encoding"])
+def test_a_tag_file_encoding_that_is_no_text_encoding_is_an_error(
+    tmp_path: Path, encoding: str
+) -> None:
+    _hand_made_bag(tmp_path / "bag")
+    (tmp_path / "bag" / "bagit.txt").write_text(
+        f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {encoding}\n"
+    )
+    report = verify(tmp_path / "bag", workers=1)
+    assert "bagit-txt-encoding" in {p.code for p in report.errors}
+
+
+def test_names_that_are_not_utf8_are_escaped_in_every_output(tmp_path: Path) -> None:
+    import os
+
+    _hand_made_bag(tmp_path / "bag")
+    data = os.fsencode(tmp_path / "bag" / "data")
+    os.symlink(b"nowhere", data + b"/link\xff")  # never in the payload
+    with open(data + b"/._\xfd", "wb") as fh:  # a system file, named in a message
+        fh.write(b"x")
+    report = verify(tmp_path / "bag", workers=2, history=tmp_path / "history.sqlite")
+    named = {(p.code, p.path) for p in report.problems}
+    assert ("symlink", "data/link\\xff") in named
+    assert ("system-file", "data/._\\xfd") in named
+    assert ("name-not-utf8", "data/link\\xff") in named
+    json.dumps(report_to_json(report), ensure_ascii=False).encode("utf-8")
+    format_report(report).encode("utf-8")
+    premis_xml(report)

@@ -39,7 +39,7 @@ from archiver.hashing import (
 )
 from archiver.warc.check import RecordCheck, WarcCheck, WarcChecker, is_warc_name
 
-__all__ = ["Inspection", "inspect_bag"]
+__all__ = ["Inspection", "inspect_bag", "printable", "printable_names"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,14 @@ def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
             continue
         for entry in entries:
             rel = f"{rel_folder}/{entry.name}"
+            if not _is_printable(entry.name):
+                found.add(
+                    "warning",
+                    "name-not-utf8",
+                    "the name is not UTF-8: shown with \\x escapes, it can match no UTF-8 "
+                    "manifest line",
+                    path=rel,
+                )
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel))
             elif entry.is_symlink() and _points_to_folder(entry):
@@ -220,38 +228,50 @@ def inspect_bag(
     finally:
         if early is not None:
             early.work.close()
-    _printable_names(found, payload)
     return found
 
 
-def _printable(path: str) -> str:
-    """A name that is not UTF-8 on disk (its bytes surrogate-escaped) with ``\\xNN`` escapes."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+def printable(text: str) -> str:
+    """Text holding a name that is not UTF-8 on disk (surrogate-escaped) with \\xNN escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _printable_names(found: Inspection, payload: dict[str, int]) -> None:
-    """Names that cannot be written as UTF-8 (in a report, JSON, the history) are shown escaped.
+def _is_printable(text: str | None) -> bool:
+    return text is None or text.isascii() or printable(text) == text
 
-    Such a file can match no manifest line (manifests are UTF-8 text), so it is also named in a
-    warning that says why.
+
+def printable_names(found: Inspection) -> None:
+    """Escape every name that is not UTF-8, wherever the inspection holds one.
+
+    Reports, JSON, PREMIS and the history are UTF-8: a file or folder whose name on disk is not
+    (its bytes surrogate-escaped by Python) is written with ``\\xNN`` escapes, the same way in
+    every run, so the history still matches it from one run to the next.
     """
-    odd = {p for p in payload if not p.isascii() and _printable(p) != p}
-    if not odd:
-        return
-    for path in sorted(odd):
-        found.add(
-            "warning",
-            "name-not-utf8",
-            "the file's name is not UTF-8; shown with \\x escapes, it can match no manifest line",
-            path=path,
-        )
+
+    def ref(record: RecordRef | None) -> RecordRef | None:
+        if record is None or _is_printable(record.file):
+            return record
+        return replace(record, file=printable(record.file))
+
     found.problems[:] = [
-        replace(p, path=_printable(p.path)) if p.path in odd else p for p in found.problems
+        p
+        if _is_printable(p.path) and _is_printable(p.message) and ref(p.record) is p.record
+        else replace(
+            p,
+            path=printable(p.path) if p.path is not None else None,
+            message=printable(p.message),
+            record=ref(p.record),
+        )
+        for p in found.problems
     ]
     found.files[:] = [
-        replace(f, path=_printable(f.path)) if f.path in odd else f for f in found.files
+        f if _is_printable(f.path) else replace(f, path=printable(f.path)) for f in found.files
     ]
-    found.current = {(_printable(k) if k in odd else k): v for k, v in found.current.items()}
+    found.damaged_records[:] = [
+        r if _is_printable(r.file) else replace(r, file=printable(r.file))
+        for r in found.damaged_records
+    ]
+    found.current = {printable(k): v for k, v in found.current.items()}
 
 
 def _inspect(

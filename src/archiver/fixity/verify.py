@@ -13,7 +13,7 @@ from archiver._version import __version__
 from archiver.bag.profile import check_profile, load_profile
 from archiver.bag.serialize import opened_bag, serialization_of
 from archiver.errors import FixityError
-from archiver.fixity.checks import inspect_bag
+from archiver.fixity.checks import inspect_bag, printable, printable_names
 from archiver.fixity.history import record_run
 from archiver.fixity.report import FixityReport, Problem
 from archiver.hashing import PoolKind
@@ -61,12 +61,13 @@ def verify(
         if loaded is not None:
             for message in check_profile(root, loaded, serialization=fmt):
                 found.add("error", "profile", message)
+    printable_names(found)
     finished = datetime.now(timezone.utc)
     problems = tuple(found.problems)
     errors = sum(p.severity == "error" for p in problems)
     run_id = previous_id = None
     changes: tuple[Any, ...] = ()
-    key = str(source.resolve())
+    key = printable(str(source.resolve()))
     if history is not None:
         run_id, previous_id, change_list = record_run(
             history,
@@ -87,7 +88,7 @@ def verify(
     if loaded is not None:
         profile_name = str(loaded["BagIt-Profile-Info"]["BagIt-Profile-Identifier"])
     return FixityReport(
-        bag=str(source),
+        bag=printable(str(source)),
         started=started,
         finished=finished,
         tool=TOOL,
