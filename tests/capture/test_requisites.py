@@ -324,3 +324,13 @@ def test_pages_in_other_encodings_keep_their_links(encoding: str, declared: str 
     links = html_links(page, "http://example.org/p.html", encoding=declared)
     assert [u for u, _ in links.requisites] == ["http://example.org/x.png"]
     assert [u for u, _ in links.outlinks] == ["http://example.org/next.html"]
+
+
+def test_a_meta_charset_of_utf16_on_an_ascii_page_is_read_as_utf8() -> None:
+    from archiver.capture.links import html_links
+
+    page = "<meta charset=utf-16><title>Tä</title><a href='/x'>x</a><img src=/i.png>".encode()
+    links = html_links(page, "http://example.org/")
+    assert links.title == "Tä"
+    assert [u for u, _ in links.outlinks] == ["http://example.org/x"]
+    assert [u for u, _ in links.requisites] == ["http://example.org/i.png"]

@@ -104,6 +104,13 @@ _URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
 _PROBE = "style=url(&\"' >\t\n"
 
 
+def _meta_says_wide(root: lxml.etree._Element, html: bytes) -> bool:
+    used = (root.getroottree().docinfo.encoding or "").lower().replace("_", "-")
+    wide = used.startswith(("utf-16", "utf-32", "ucs-2", "ucs-4"))
+    bom = html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE))
+    return wide and not bom and b"\x00" not in html[:1024]
+
+
 def _python_name(encoding: str | None) -> str | None:
     if not encoding:
         return None
@@ -181,6 +188,11 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
             continue
         except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
             return links
+    if root is not None and declared is None and _meta_says_wide(root, html):
+        # HTML5: a <meta> naming UTF-16/32 is read as UTF-8 (a page that really is UTF-16
+        # starts with a BOM); libxml2 believed it and decoded ASCII bytes as UTF-16
+        parser = lxml.etree.HTMLParser(encoding="utf-8", recover=True, huge_tree=False)
+        root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
     if root is None:
         return links
     base = url
