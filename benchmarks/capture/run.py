@@ -49,7 +49,9 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
+from machine import cpu_model  # noqa: E402
 from server import BLOCK, big_block  # noqa: E402
 from sitegen import generate, page_paths  # noqa: E402
 
@@ -94,14 +96,7 @@ def source_state() -> str:
 
 
 def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     ram = psutil.virtual_memory().total / 1024**3
     return (
         f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GiB RAM, Linux {platform.release()}, "

@@ -37,8 +37,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(ROOT / "src"))
 
+from machine import cpu_model  # noqa: E402
 from metrics import (  # noqa: E402
     _f1,
     _mean,
@@ -235,16 +237,6 @@ def versions() -> dict[str, str]:
         except Exception:
             found[name] = "?"
     return found
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def memory_gib() -> str:

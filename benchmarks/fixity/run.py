@@ -46,8 +46,10 @@ ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "benchmarks" / "_work" / "fixity"
 DOCS = ROOT / "docs" / "benchmarks.md"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bagit  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 from archiver.bag import make_bag  # noqa: E402
 from archiver.collection import Collection  # noqa: E402
@@ -350,14 +352,7 @@ def main(argv: list[str]) -> int:
 
 
 def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout
     openssl = openssl.split("(")[0].strip()
     return (
