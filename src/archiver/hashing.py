@@ -276,35 +276,22 @@ def run_largest_first(
     *,
     workers: int | None = None,
     pool: PoolKind = "thread",
-    executor: Executor | None = None,
 ) -> Iterator[_R]:
     """Run ``func`` on each item of ``(size, item)`` pairs, largest size first, in parallel.
 
-    Results come back in completion order.  With one worker (or one item) the work runs in the
-    calling thread, which keeps small bags free of pool start-up costs.
+    Results come back largest item first.  With one worker (or one item) the work runs in the
+    calling thread, which keeps small bags free of pool start-up costs.  The pool starts on the
+    first ``next()``; :class:`LargestFirst` starts it at once.
     """
-    ordered = [item for _, item in sorted(items, key=lambda pair: -pair[0])]
-    count = workers or default_workers()
-    if executor is None and (count <= 1 or len(ordered) <= 1):
-        for item in ordered:
-            yield func(item)
-        return
-    own = executor is None
-    ex = executor if executor is not None else _make_pool(pool, count)
-    try:
-        futures: list[Future[_R]] = [ex.submit(func, item) for item in ordered]
-        for future in futures:
-            yield future.result()
-    finally:
-        if own:
-            ex.shutdown(wait=True, cancel_futures=True)
+    with LargestFirst(func, items, workers=workers, pool=pool) as work:
+        yield from work
 
 
 class LargestFirst(Generic[_T, _R]):
     """``func`` over ``(size, item)`` pairs, submitted to a pool at once, largest first.
 
-    Unlike :func:`run_largest_first` the work starts when the object is made, so the caller can
-    do something else meanwhile (verify parses the manifests while the payload is hashed).
+    The work starts when the object is made, so the caller can do something else meanwhile
+    (verify parses the manifests while the payload is hashed).
     Iterate for the results in submission order; :meth:`close` (or ``with``) stops the pool.
     With one worker (or one item) nothing starts early: the work runs as it is iterated.
     """
