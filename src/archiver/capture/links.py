@@ -104,11 +104,15 @@ _URL_OR_REFERENCE = re.compile(rb"url\(|&", re.IGNORECASE)
 _PROBE = "style=url(&\"' >\t\n"
 
 
+def _wide_bytes(html: bytes) -> bool:
+    """Whether the bytes look UTF-16/32: a BOM, or NUL bytes among the first KiB."""
+    bom = html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
+    return bom or b"\x00" in html[:1024]
+
+
 def _meta_says_wide(root: lxml.etree._Element, html: bytes) -> bool:
     used = (root.getroottree().docinfo.encoding or "").lower().replace("_", "-")
-    wide = used.startswith(("utf-16", "utf-32", "ucs-2", "ucs-4"))
-    bom = html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE))
-    return wide and not bom and b"\x00" not in html[:1024]
+    return used.startswith(("utf-16", "utf-32", "ucs-2", "ucs-4")) and not _wide_bytes(html)
 
 
 def _python_name(encoding: str | None) -> str | None:
@@ -138,7 +142,7 @@ def _ascii_readable(encoding: str | None) -> bool:
 
 
 def _may_have_style_urls(html: bytes) -> bool:
-    if b"\x00" in html[:1024] or html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if _wide_bytes(html):  # the byte patterns below cannot see markup in UTF-16/32
         return True
     end = min(len(html), _MAX_PARSE)
     hit = -1  # the next url( or & at or after the current value's start
