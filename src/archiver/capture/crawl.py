@@ -34,7 +34,7 @@ from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import CaptureOptions, CaptureSummary, Failure, RecordLocation, Seed
-from archiver.textenc import is_text_encoding
+from archiver.textenc import charset_label
 from archiver.warc.writer import RecordSpec, WarcWriter, format_digest
 
 # The scheduler asks for the host of the same queue-head URLs after every finished URL.
@@ -114,27 +114,13 @@ def capture(
         return _Crawl(col, opts, progress).run(entries)
 
 
-# WHATWG Encoding: labels of ASCII and Latin-1 mean windows-1252 (what browsers decode with)
-_WINDOWS_1252 = frozenset(
-    {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1"}
-    | {"cp819", "ibm819", "iso-ir-100", "csisolatin1", "ansi_x3.4-1968", "us", "x-cp1252"}
-)
-
-
 def _charset(ex: Exchange) -> str | None:
-    """The charset named by the response's Content-Type, if it is a text encoding Python knows.
-
-    The label is returned as sent (libxml2 knows "euc-jp", not Python's "euc_jp"; the link
-    parser tries Python's name next), except that ASCII and Latin-1 labels mean windows-1252.
-    """
+    """The charset the response's Content-Type names (see :func:`charset_label`), if any."""
     ctype = ex.header("Content-Type") or ""
     for param in ctype.split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            name = value.strip().strip("'\"").lower()
-            if name in _WINDOWS_1252:
-                return "windows-1252"
-            return name if is_text_encoding(name) else None  # "hex" is a codec, no charset
+            return charset_label(value)
     return None
 
 
