@@ -119,12 +119,18 @@ class Exchange:
         self.response.seek(0)
         return self.response.read(self.header_length)
 
+    @property
+    def content_encoding(self) -> str:
+        """The outermost content coding, lower-cased (``gzip, br`` is ``br``; ``""`` if none)."""
+        codings = [c.strip().lower() for c in (self.header("Content-Encoding") or "").split(",")]
+        return next((c for c in reversed(codings) if c), "")
+
     def decoded_body(self, *, limit: int) -> bytes:
         """The body with transfer and content codings removed, at most ``limit`` bytes."""
         return decode_body(
             self.iter_block(start=self.header_length),
             chunked="chunked" in (self.header("Transfer-Encoding") or "").lower(),
-            content_encoding=(self.header("Content-Encoding") or "").strip().lower(),
+            content_encoding=self.content_encoding,
             limit=limit,
         )
 

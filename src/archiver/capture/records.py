@@ -59,10 +59,7 @@ _STORED_ENCODINGS = frozenset({"gzip", "x-gzip", "br", "deflate", "zstd", "compr
 
 def payload_compress_level(ex: Exchange) -> int:
     """The zlib level for ``ex``'s response record: 0 for payloads compressed already."""
-    # the last coding applied is the outermost ("gzip, br" is brotli over gzip)
-    codings = [c.strip().lower() for c in (ex.header("content-encoding") or "").split(",")]
-    encoding = next((c for c in reversed(codings) if c), "")
-    if encoding in _STORED_ENCODINGS:
+    if ex.content_encoding in _STORED_ENCODINGS:
         return 0
     ctype = ex.content_type
     if ctype in _COMPRESSED_TYPES or ctype.startswith(_COMPRESSED_PREFIXES):
