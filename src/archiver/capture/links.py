@@ -10,6 +10,7 @@ Requisites are what a browser would fetch to show the page: ``img`` src and srcs
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -124,6 +125,7 @@ def _python_name(encoding: str | None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=256)
 def _ascii_readable(encoding: str | None) -> bool:
     """Whether the markup's quotes, spaces and ``url(`` are plain ASCII bytes in ``encoding``."""
     if not encoding:
@@ -234,15 +236,14 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
     every = not _ascii_readable(used) or _may_have_style_urls(html)
     for el in root.iter() if every else root.iter(*_TAGS):
         tag = el.tag if isinstance(el.tag, str) else ""  # comments and PIs have no str tag
-        if tag in ("img", "source", "input", "track"):
-            if tag == "input" and (el.get("type") or "").lower() != "image":
-                pass
-            else:
-                add(links.requisites, el.get("src"), f"{tag}/@src")
-                for attr in ("srcset", "data-srcset"):
-                    for ref in _srcset(el.get(attr) or ""):
-                        add(links.requisites, ref, f"{tag}/@{attr}")
-                add(links.requisites, el.get("data-src"), f"{tag}/@data-src")
+        if tag == "input" and (el.get("type") or "").lower() != "image":
+            pass  # a text field, a button: only its style may name an image
+        elif tag in ("img", "source", "input", "track"):
+            add(links.requisites, el.get("src"), f"{tag}/@src")
+            for attr in ("srcset", "data-srcset"):
+                for ref in _srcset(el.get(attr) or ""):
+                    add(links.requisites, ref, f"{tag}/@{attr}")
+            add(links.requisites, el.get("data-src"), f"{tag}/@data-src")
         elif tag == "link":
             rels = set((el.get("rel") or "").lower().split())
             if rels & _LINK_RELS:
