@@ -11,11 +11,11 @@ $(VENV)/bin/python:
 	$(PIP) install --quiet --upgrade "pip>=24"
 
 # Stamp files record which extras are installed, so re-runs are quick.
-$(VENV)/.base: $(VENV)/bin/python pyproject.toml
+$(VENV)/.base: $(VENV)/bin/python pyproject.toml src/archiver/_sha512x4.c
 	$(PIP) install --quiet -e .
 	touch $@
 
-$(VENV)/.test: $(VENV)/bin/python pyproject.toml
+$(VENV)/.test: $(VENV)/bin/python pyproject.toml src/archiver/_sha512x4.c
 	$(PIP) install --quiet -e ".[test,dev]"
 	touch $@ $(VENV)/.base
 

@@ -11,6 +11,7 @@ import bagit
 import bagit_profile
 import pytest
 
+from archiver import lanes as lanes_module
 from archiver.bag import PROFILE_IDENTIFIER, BagSummary, load_profile, make_bag
 from archiver.bag import build as build_module
 from archiver.cli import main
@@ -126,21 +127,36 @@ def test_refuses_symlink_in_collection(collection: Collection, tmp_path: Path) -
         make_bag(collection, tmp_path / "bag")
 
 
+@pytest.mark.parametrize("lanes", ["0", "1"])
 def test_crash_leaves_no_half_bag(
-    collection: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    collection: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lanes: str
 ) -> None:
+    """A copy that fails part way (disk full) abandons the bag, on both hashing paths."""
+    if lanes == "1" and not lanes_module.usable(("sha512",)):
+        pytest.skip("no SHA-512 lanes on this machine")
+    monkeypatch.setenv("ARCHIVER_SHA512_LANES", lanes)
     calls = []
-    real = build_module.copy_and_hash
+    real_copy = build_module.copy_and_hash
+    real_read = lanes_module._Lane.read
 
-    def failing(*args: object, **kwargs: object) -> object:
+    def failing_copy(*args: object, **kwargs: object) -> object:
         calls.append(1)
         if len(calls) == 3:
-            raise OSError("disk full")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+            raise OSError(28, "disk full")
+        return real_copy(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "copy_and_hash", failing)
-    with pytest.raises(OSError, match="disk full"):
+    def failing_read(self: lanes_module._Lane) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "disk full")
+        return real_read(self)
+
+    monkeypatch.setattr(build_module, "copy_and_hash", failing_copy)
+    monkeypatch.setattr(lanes_module, "copy_and_hash", failing_copy)  # files hashed alone
+    monkeypatch.setattr(lanes_module._Lane, "read", failing_read)
+    with pytest.raises(BagError, match="cannot copy: disk full"):
         make_bag(collection, tmp_path / "out" / "bag", workers=1)
+    assert len(calls) >= 3
     assert list((tmp_path / "out").iterdir()) == []
 
 

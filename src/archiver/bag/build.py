@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +28,7 @@ from archiver.errors import BagError, BagExistsError, UsageError
 from archiver.fsutil import fsync_dir
 from archiver.hashing import FileDigests, copy_and_hash, hash_file, normalize_algorithm
 from archiver.hashing import run_largest_first as _run
+from archiver.lanes import Job, LaneRun, usable
 
 __all__ = ["DEFAULT_ALGORITHMS", "BagSummary", "make_bag"]
 
@@ -214,20 +215,45 @@ def _copy_payload(
         for name in dirs:
             (data_root / Path(here).relative_to(source) / name).mkdir(parents=True, exist_ok=True)
 
+    def linked(rel: str) -> bool:
+        return link == "hardlink" and rel.startswith("archive/") and rel.endswith(".warc.gz")
+
     def work(rel: str) -> tuple[str, FileDigests]:
         src, dst = source / rel, data_root / rel
-        if link == "hardlink" and rel.startswith("archive/") and rel.endswith(".warc.gz"):
+        if linked(rel):
             os.link(src, dst)
             result = hash_file(dst, algos)
             if result.error:
                 raise BagError(result.error, path=src)
             return rel, result
-        return rel, copy_and_hash(src, dst, algos, fsync=fsync)
+        try:
+            return rel, copy_and_hash(src, dst, algos, fsync=fsync)
+        except OSError as exc:
+            raise BagError(f"cannot copy: {exc.strerror or exc}", path=src) from exc
+
+    def lane_work() -> Iterator[tuple[str, FileDigests]]:
+        jobs = []
+        for rel, size in payload:
+            src, dst = source / rel, data_root / rel
+            if linked(rel):
+                os.link(src, dst)
+                jobs.append(Job(dst, size, rel))
+            else:
+                jobs.append(Job(src, size, rel, copy_to=dst, fsync=fsync))
+        with LaneRun(jobs, algos, workers=workers) as run:
+            for job, result in run:
+                if result.error:
+                    raise BagError(result.error, path=source / job.tag)
+                yield job.tag, result
 
     digests: dict[str, dict[str, str]] = {a: {} for a in algos}
     total = 0
     prefix = f"data/{source.name}/"
-    for rel, result in _run(work, [(size, rel) for rel, size in payload], workers=workers):
+    if usable(algos):
+        done = lane_work()
+    else:
+        done = _run(work, [(size, rel) for rel, size in payload], workers=workers)
+    for rel, result in done:
         total += result.size
         if progress is not None:
             progress(result.size)

@@ -12,7 +12,7 @@ import logging
 import os
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,8 +35,8 @@ from archiver.hashing import (
     PoolKind,
     hash_file,
     normalize_algorithm,
-    run_largest_first,
 )
+from archiver.lanes import Job, LaneRun, usable
 from archiver.warc.check import RecordCheck, WarcCheck, WarcChecker, is_warc_name
 
 __all__ = ["Inspection", "inspect_bag", "printable", "printable_names"]
@@ -212,7 +212,7 @@ def inspect_bag(
         algos = _named_algorithms(root)
         if algos:
             jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
-            early = _Early(algos, LargestFirst(_hash_job, jobs, workers=workers, pool=pool))
+            early = _Early(algos, _Hashing(jobs, workers=workers, pool=pool))
     try:
         _inspect(
             root,
@@ -401,10 +401,50 @@ class _Early:
     """Payload hashing started before the manifests were read, for ``algos``."""
 
     algos: tuple[str, ...]
-    work: LargestFirst[tuple[str, str, tuple[str, ...], bool], _HashResult]
+    work: _Hashing
 
 
+_HashJob = tuple[str, str, tuple[str, ...], bool]  # bag root, path, algorithms, is a WARC
 _HashResult = tuple[str, FileDigests, WarcCheck | None]
+
+
+class _Hashing:
+    """Hash ``(size, job)`` pairs, started at once; iterate for the results, then close.
+
+    SHA-512 lanes (:mod:`archiver.lanes`) when they apply to a thread pool whose jobs all want
+    the same algorithms, else one file per task, largest first.
+    """
+
+    def __init__(
+        self, jobs: Sequence[tuple[int, _HashJob]], *, workers: int | None, pool: PoolKind
+    ) -> None:
+        algos = {job[2] for _, job in jobs}
+        self._lanes: LaneRun[tuple[str, WarcChecker | None]] | None = None
+        self._tasks: LargestFirst[_HashJob, _HashResult] | None = None
+        if pool == "thread" and len(algos) == 1 and usable(next(iter(algos))):
+            work = []
+            for size, (root, rel, _, is_warc) in jobs:
+                checker = WarcChecker(rel) if is_warc else None
+                consumer = checker.feed if checker else None
+                work.append(Job(Path(root) / rel, size, (rel, checker), consumer=consumer))
+            self._lanes = LaneRun(work, next(iter(algos)), workers=workers)
+        else:
+            self._tasks = LargestFirst(_hash_job, jobs, workers=workers, pool=pool)
+
+    def __iter__(self) -> Iterator[_HashResult]:
+        if self._tasks is not None:
+            yield from self._tasks
+            return
+        assert self._lanes is not None
+        for job, result in self._lanes:
+            rel, checker = job.tag
+            yield rel, result, checker.result() if checker else None
+
+    def close(self) -> None:
+        if self._tasks is not None:
+            self._tasks.close()
+        if self._lanes is not None:
+            self._lanes.close()
 
 
 def _named_algorithms(root: Path) -> tuple[str, ...]:
@@ -423,15 +463,11 @@ def _named_algorithms(root: Path) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _job(
-    root: Path, rel: str, algos: tuple[str, ...], check_warcs: bool
-) -> tuple[str, str, tuple[str, ...], bool]:
+def _job(root: Path, rel: str, algos: tuple[str, ...], check_warcs: bool) -> _HashJob:
     return (str(root), rel, algos, check_warcs and is_warc_name(rel))
 
 
-def _hash_job(
-    job: tuple[str, str, tuple[str, ...], bool],
-) -> tuple[str, FileDigests, WarcCheck | None]:
+def _hash_job(job: _HashJob) -> _HashResult:
     """Hash one file (and check its WARC records); top-level so a process pool can run it."""
     root, rel, algos, is_warc = job
     checker = WarcChecker(rel) if is_warc else None
@@ -627,8 +663,12 @@ def _hash_and_compare(
             sizes.append(
                 (payload.get(rel, 0), (str(root), rel, tuple(sorted(missing)), warc_check))
             )
-    for rel, result, warc in run_largest_first(_hash_job, sizes, workers=workers, pool=pool):
-        collect(rel, result, warc)
+    rest = _Hashing(sizes, workers=workers, pool=pool)
+    try:
+        for rel, result, warc in rest:
+            collect(rel, result, warc)
+    finally:
+        rest.close()
 
     for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
         real = algo.removeprefix("tag:")

@@ -1,0 +1,165 @@
+"""SHA-512 lanes (archiver.lanes, archiver._sha512x4) give hashlib's digests, copies and errors."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archiver import lanes
+from archiver.bag import make_bag
+from archiver.fixity import verify
+from archiver.fixity.damage import flip_byte
+from archiver.lanes import CHUNK, Job, LaneRun
+from tests.bag.helpers import make_collection
+
+pytestmark = pytest.mark.skipif(
+    not lanes.usable(("sha512",)), reason="SHA-512 lanes need the extension and AVX-512"
+)
+
+# lengths around SHA-512's block (128), its padding limit (112) and the read size
+EDGES = [0, 1, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 1000]
+EDGES += [CHUNK - 113, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK + 112, 2 * CHUNK, 3 * CHUNK + 17]
+
+
+def _files(folder: Path, sizes: list[int]) -> list[Job[int]]:
+    jobs = []
+    for n, size in enumerate(sizes):
+        path = folder / f"f{n:03d}"
+        path.write_bytes(os.urandom(size))
+        jobs.append(Job(path, size, n))
+    return jobs
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_digests_equal_hashlib_at_every_edge(tmp_path: Path, workers: int) -> None:
+    jobs = _files(tmp_path, EDGES)
+    seen = set()
+    with LaneRun(jobs, ("sha512", "sha256", "md5"), workers=workers) as run:
+        for job, result in run:
+            data = job.source.read_bytes()
+            assert result.error is None
+            assert result.size == len(data)
+            assert result.hexdigests == {
+                "sha512": hashlib.sha512(data).hexdigest(),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "md5": hashlib.md5(data).hexdigest(),
+            }
+            seen.add(job.tag)
+    assert seen == set(range(len(EDGES)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3 * CHUNK), min_size=1, max_size=9))
+def test_any_mix_of_lengths(tmp_path_factory: pytest.TempPathFactory, sizes: list[int]) -> None:
+    jobs = _files(tmp_path_factory.mktemp("mix"), sizes)
+    with LaneRun(jobs, ("sha512",), workers=2) as run:
+        got = {job.tag: result.hexdigests["sha512"] for job, result in run}
+    assert got == {job.tag: hashlib.sha512(job.source.read_bytes()).hexdigest() for job in jobs}
+
+
+def test_copy_keeps_bytes_and_mtime_and_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    jobs = _files(tmp_path / "src", [5, CHUNK + 3, 70_000])
+    os.utime(jobs[0].source, ns=(1_000_000_000, 1_500_000_000_000_000_000))
+    (tmp_path / "dst" / "f002").write_bytes(b"already here")
+    copies = [Job(j.source, j.size, j.tag, copy_to=tmp_path / "dst" / j.source.name) for j in jobs]
+    with LaneRun(copies, ("sha512", "sha256"), workers=2) as run:
+        results = {job.tag: result for job, result in run}
+    for job in jobs[:2]:
+        copy = tmp_path / "dst" / job.source.name
+        assert copy.read_bytes() == job.source.read_bytes()
+        assert results[job.tag].path == copy
+        digest = hashlib.sha512(copy.read_bytes()).hexdigest()
+        assert results[job.tag].hexdigests["sha512"] == digest
+    assert (tmp_path / "dst" / "f000").stat().st_mtime_ns == 1_500_000_000_000_000_000
+    assert results[2].error is not None and results[2].error.startswith("cannot copy")
+    assert (tmp_path / "dst" / "f002").read_bytes() == b"already here"
+
+
+def test_consumer_sees_every_byte_in_order(tmp_path: Path) -> None:
+    jobs = _files(tmp_path, [3 * CHUNK + 5, 10, 0])
+    seen: dict[int, bytearray] = {job.tag: bytearray() for job in jobs}
+    fed = [Job(j.source, j.size, j.tag, consumer=seen[j.tag].extend) for j in jobs]
+    with LaneRun(fed, ("sha512",), workers=1) as run:
+        assert len(list(run)) == 3
+    for job in jobs:
+        assert bytes(seen[job.tag]) == job.source.read_bytes()
+
+
+def test_unreadable_file_is_reported_and_the_rest_go_on(tmp_path: Path) -> None:
+    jobs = _files(tmp_path, [100, 200, 300])
+    jobs.insert(1, Job(tmp_path / "gone", 150, 99))
+    with LaneRun(jobs, ("sha512",), workers=2) as run:
+        results = {job.tag: result for job, result in run}
+    assert results[99].error is not None and "cannot read" in results[99].error
+    assert all(results[n].error is None for n in (0, 1, 2))
+
+
+def test_a_consumer_that_raises_stops_the_run(tmp_path: Path) -> None:
+    jobs = _files(tmp_path, [CHUNK * 2] * 6)
+
+    def boom(data: bytes) -> None:
+        raise RuntimeError("consumer broke")
+
+    run = LaneRun([Job(j.source, j.size, j.tag, consumer=boom) for j in jobs], ("sha512",))
+    with pytest.raises(RuntimeError, match="consumer broke"):
+        list(run)
+    run.close()
+
+
+def test_files_too_large_to_share_lanes_are_hashed_alone(tmp_path: Path) -> None:
+    jobs = [Job(tmp_path / str(n), size, n) for n, size in enumerate([10_000, 10, 10, 10])]
+    assert lanes._solo_jobs(jobs, 4) == {id(jobs[0])}
+    even = [Job(tmp_path / str(n), 100, n) for n in range(8)]
+    assert lanes._solo_jobs(even, 8) == set()
+
+
+def test_kernel_refuses_bad_arguments() -> None:
+    kernel = importlib.import_module("archiver._sha512x4")
+    state = bytearray(kernel.STATE_BYTES)
+    with pytest.raises(ValueError, match="multiple of 128"):
+        kernel.compress(state, [b"x" * 100, None, None, None])
+    with pytest.raises(ValueError, match="4 items"):
+        kernel.compress(state, [None])
+    with pytest.raises(ValueError, match="state must be"):
+        kernel.compress(bytearray(8), [None] * 4)
+    with pytest.raises(ValueError, match="lane must be"):
+        kernel.reset(state, 4)
+    with pytest.raises(TypeError):
+        kernel.compress(bytes(kernel.STATE_BYTES), [None] * 4)  # read-only state
+
+
+def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVER_SHA512_LANES", "0")
+    assert not lanes.usable(("sha512", "sha256"))
+    monkeypatch.setenv("ARCHIVER_SHA512_LANES", "1")
+    assert lanes.usable(("sha512", "sha256"))
+    assert not lanes.usable(("sha256", "md5"))
+
+
+@pytest.mark.broken_warcs
+def test_bags_and_reports_are_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """make_bag and verify give the same manifests and the same findings with and without."""
+    collection = make_collection(tmp_path / "col")
+    outcomes = []
+    for setting in ("1", "0"):
+        monkeypatch.setenv("ARCHIVER_SHA512_LANES", setting)
+        bag = make_bag(collection, tmp_path / f"bag-{setting}", fsync=False).path
+        manifests = {p.name: p.read_bytes() for p in bag.glob("manifest-*.txt")}
+        warc = next(bag.rglob("*.warc.gz"))
+        flip_byte(warc, warc.stat().st_size // 2)
+        report = verify(bag, workers=2)
+        outcomes.append(
+            (manifests, sorted((p.code, p.path, p.algorithm, p.actual) for p in report.errors))
+        )
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1]  # the flipped byte was found
