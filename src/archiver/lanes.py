@@ -58,7 +58,7 @@ try:  # the extension is optional: built only where a C compiler was found at in
 except ImportError:  # pragma: no cover - depends on the install
     _sha512x4 = None
 
-__all__ = ["CHUNK", "Job", "LaneRun", "usable"]
+__all__ = ["CHUNK", "Job", "LaneRun", "describe", "usable"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,19 @@ def usable(algorithms: Sequence[str]) -> bool:
     if os.environ.get("ARCHIVER_SHA512_LANES", "1").strip() in ("0", "no", "off", "false"):
         return False
     return "sha512" in algorithms
+
+
+def describe(algorithms: Sequence[str]) -> str:
+    """One line for people: how SHA-512 is computed here for these algorithms, and why."""
+    if _sha512x4 is None:
+        return "hashlib, one file per thread (the SHA-512 lanes extension was not built)"
+    if not _sha512x4.AVAILABLE:
+        return "hashlib, one file per thread (this CPU lacks AVX-512 for the SHA-512 lanes)"
+    if "sha512" not in algorithms:
+        return "hashlib, one file per thread (no SHA-512 asked for)"
+    if not usable(algorithms):
+        return "hashlib, one file per thread (lanes switched off by ARCHIVER_SHA512_LANES)"
+    return f"SHA-512 lanes: {_sha512x4.LANES} files at a time per core (AVX-512)"
 
 
 @dataclass(frozen=True)

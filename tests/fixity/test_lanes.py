@@ -139,9 +139,12 @@ def test_kernel_refuses_bad_arguments() -> None:
 def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHIVER_SHA512_LANES", "0")
     assert not lanes.usable(("sha512", "sha256"))
+    assert "switched off" in lanes.describe(("sha512",))
     monkeypatch.setenv("ARCHIVER_SHA512_LANES", "1")
     assert lanes.usable(("sha512", "sha256"))
+    assert lanes.describe(("sha512",)).startswith("SHA-512 lanes")
     assert not lanes.usable(("sha256", "md5"))
+    assert "no SHA-512" in lanes.describe(("sha256",))
 
 
 @pytest.mark.broken_warcs

@@ -14,6 +14,7 @@ from archiver.cli.capture import format_summary
 from archiver.collection import Collection
 from archiver.errors import WARCError
 from archiver.fixity import damage_warc_record, format_report, verify
+from archiver.lanes import describe
 from archiver.pipeline import extract_collection
 from archiver.testing import SiteServer
 
@@ -125,6 +126,7 @@ def _bag_and_verify(col: Collection, output: Path) -> int:
         f"  payload:   {bag.payload_files} files, {bag.payload_bytes:,} bytes "
         f"(Payload-Oxum {bag.payload_oxum}); manifests: {', '.join(bag.algorithms)}"
     )
+    click.echo(f"  digests:   {describe(bag.algorithms)}")
     history = output / "fixity-history.sqlite"
     _step("verify: every file's digests and every WARC record's digests")
     report = verify(bag.path, history=history)
