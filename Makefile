@@ -11,11 +11,15 @@ $(VENV)/bin/python:
 	$(PIP) install --quiet --upgrade "pip>=24"
 
 # Stamp files record which extras are installed, so re-runs are quick.
+# The SHA-512 lanes extension is built in place; an old build is removed first so that a build
+# that fails (no C compiler) leaves hashlib in use, never a stale binary.
 $(VENV)/.base: $(VENV)/bin/python pyproject.toml src/archiver/_sha512x4.c
+	rm -f src/archiver/_sha512x4.*.so
 	$(PIP) install --quiet -e .
 	touch $@
 
 $(VENV)/.test: $(VENV)/bin/python pyproject.toml src/archiver/_sha512x4.c
+	rm -f src/archiver/_sha512x4.*.so
 	$(PIP) install --quiet -e ".[test,dev]"
 	touch $@ $(VENV)/.base
 
@@ -39,3 +43,4 @@ lint: $(VENV)/.test
 
 clean:
 	rm -rf $(VENV) demo-output build dist src/*.egg-info .pytest_cache .mypy_cache
+	rm -f src/archiver/_sha512x4.*.so

@@ -236,12 +236,13 @@ compress(PyObject *module, PyObject *args)
         return NULL;
     }
     uint64_t *state = state_of(&view);
-    PyObject *seq = state ? PySequence_Fast(blocks, "blocks must be a sequence") : NULL;
+    /* a tuple of our own: a list could change while an item's buffer is requested */
+    PyObject *seq = state ? PySequence_Tuple(blocks) : NULL;
     if (seq == NULL) {
         PyBuffer_Release(&view);
         return NULL;
     }
-    if (PySequence_Fast_GET_SIZE(seq) != LANES) {
+    if (PyTuple_GET_SIZE(seq) != LANES) {
         PyErr_Format(PyExc_ValueError, "blocks must hold %d items", LANES);
         Py_DECREF(seq);
         PyBuffer_Release(&view);
@@ -252,7 +253,7 @@ compress(PyObject *module, PyObject *args)
     uint64_t counts[LANES];
     int held = 0, failed = 0;
     for (int i = 0; i < LANES; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *item = PyTuple_GET_ITEM(seq, i);
         ptrs[i] = NULL;
         counts[i] = 0;
         if (item == Py_None)
@@ -308,6 +309,9 @@ exec_module(PyObject *module)
 
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED}, /* no shared state: each call works on its own buffers */
+#endif
     {0, NULL},
 };
 

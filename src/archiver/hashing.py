@@ -23,7 +23,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,7 +276,7 @@ def run_largest_first(
     *,
     workers: int | None = None,
     pool: PoolKind = "thread",
-) -> Iterator[_R]:
+) -> Generator[_R, None, None]:
     """Run ``func`` on each item of ``(size, item)`` pairs, largest size first, in parallel.
 
     Results come back largest item first.  With one worker (or one item) the work runs in the

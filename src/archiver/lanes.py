@@ -72,7 +72,7 @@ def usable(algorithms: Sequence[str]) -> bool:
     """True when lanes would hash these algorithms: SHA-512 among them and the kernel runs here."""
     if _sha512x4 is None or not _sha512x4.AVAILABLE:
         return False
-    if os.environ.get("ARCHIVER_SHA512_LANES", "1").strip() in ("0", "no", "off", "false"):
+    if os.environ.get("ARCHIVER_SHA512_LANES", "1").strip().lower() in ("0", "no", "off", "false"):
         return False
     return "sha512" in algorithms
 
@@ -257,7 +257,7 @@ class LaneRun(Generic[_T]):
                 except OSError as exc:
                     lane.close()
                     lanes[i] = None
-                    self._results.put((lane.job, _error(lane.job, exc)))
+                    self._results.put((lane.job, _error(lane.job, exc, lane.size)))
                     continue
                 if last:
                     ending.append(i)
@@ -265,16 +265,19 @@ class LaneRun(Generic[_T]):
             for i in ending:
                 lane = lanes[i]
                 assert lane is not None
-                lanes[i] = None
                 try:
                     result = lane.finish(self._kernel.digest(state, i))
                 except OSError as exc:
+                    result = _error(lane.job, exc, lane.size)
+                finally:
                     lane.close()
-                    result = _error(lane.job, exc)
+                    lanes[i] = None
                 self._results.put((lane.job, result))
 
     def __iter__(self) -> Iterator[tuple[Job[_T], FileDigests]]:
         while self._left:
+            if self._stop.is_set() and self._results.empty():
+                raise RuntimeError("the run was closed before every file was hashed")
             item = self._results.get()
             if isinstance(item, _Failed):
                 self.close()
@@ -324,6 +327,7 @@ def _alone(job: Job[_T], algorithms: Sequence[str]) -> FileDigests:
         return _error(job, exc)
 
 
-def _error(job: Job[_T], exc: OSError) -> FileDigests:
+def _error(job: Job[_T], exc: OSError, size: int = 0) -> FileDigests:
+    """The result of a job that failed after ``size`` bytes."""
     what = "cannot copy" if job.copy_to is not None else "cannot read"
-    return FileDigests(job.source, 0, {}, f"{what}: {exc.strerror or exc}")
+    return FileDigests(job.source, size, {}, f"{what}: {exc.strerror or exc}")

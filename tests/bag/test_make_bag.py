@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 import bagit
@@ -217,3 +218,19 @@ def test_cli_bag(
     )
     assert main(["bag", str(collection.path), str(tmp_path / "cli-bag")]) == 2
     assert main(["bag", str(collection.path), str(tmp_path / "x"), "--info", "no colon"]) == 2
+
+
+@pytest.mark.parametrize("lanes", ["0", "1"])
+def test_a_failing_progress_callback_leaves_nothing_behind(
+    collection: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lanes: str
+) -> None:
+    """The workers are stopped before the staging folder is removed, so none writes into it."""
+    monkeypatch.setenv("ARCHIVER_SHA512_LANES", lanes)
+
+    def progress(size: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_bag(collection, tmp_path / "out" / "bag", workers=2, progress=progress)
+    assert list((tmp_path / "out").iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("archiver-")]

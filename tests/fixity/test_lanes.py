@@ -166,3 +166,70 @@ def test_bags_and_reports_are_the_same_either_way(
         )
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][1]  # the flipped byte was found
+
+
+class _ShortReads:
+    """A file whose reads return fewer bytes than asked (as pipes and some network file systems
+    do), so a lane's tail carries over between rounds."""
+
+    def __init__(self, path: Path, sizes: list[int]) -> None:
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        self._sizes = sizes
+        self._n = 0
+
+    def read(self, size: int) -> bytes:
+        self._n += 1
+        return self._file.read(min(size, self._sizes[self._n % len(self._sizes)]))
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def test_short_reads_carry_the_tail_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = _files(tmp_path, [CHUNK * 3 + 77, 1000, 129, CHUNK + 1])
+    monkeypatch.setattr(
+        lanes, "open", lambda path, *a, **k: _ShortReads(path, [1, 127, 5000, CHUNK]), raising=False
+    )
+    with LaneRun(jobs, ("sha512", "sha256"), workers=1) as run:
+        got = {job.tag: result.hexdigests for job, result in run}
+    for job in jobs:
+        data = job.source.read_bytes()
+        assert got[job.tag]["sha512"] == hashlib.sha512(data).hexdigest()
+        assert got[job.tag]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_closed_run_cannot_be_iterated_again(tmp_path: Path) -> None:
+    jobs = _files(tmp_path, [CHUNK * 4] * 8)
+    run = LaneRun(jobs, ("sha512",), workers=1)
+    next(iter(run))
+    run.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        list(run)
+
+
+def test_a_failed_read_reports_the_bytes_read_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _files(tmp_path, [CHUNK * 3] * 4)  # equal sizes: all four share the lanes
+    real = lanes._Lane.read
+
+    def failing(self: lanes._Lane) -> object:
+        if self.job.tag == 0 and self.size >= CHUNK:
+            raise OSError(5, "Input/output error")
+        return real(self)
+
+    monkeypatch.setattr(lanes._Lane, "read", failing)
+    with LaneRun(jobs, ("sha512",), workers=1) as run:
+        results = {job.tag: result for job, result in run}
+    assert results[0].error == "cannot read: Input/output error"
+    assert results[0].size == CHUNK
+    assert results[1].error is None
+
+
+def test_switch_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    for value in ("OFF", "False", " no "):
+        monkeypatch.setenv("ARCHIVER_SHA512_LANES", value)
+        assert not lanes.usable(("sha512",))

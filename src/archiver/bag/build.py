@@ -8,12 +8,13 @@ in the same pass, files spread over a pool largest first so big and small files 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -231,7 +232,7 @@ def _copy_payload(
         except OSError as exc:
             raise BagError(f"cannot copy: {exc.strerror or exc}", path=src) from exc
 
-    def lane_work() -> Iterator[tuple[str, FileDigests]]:
+    def lane_work() -> Generator[tuple[str, FileDigests], None, None]:
         jobs = []
         for rel, size in payload:
             src, dst = source / rel, data_root / rel
@@ -253,12 +254,14 @@ def _copy_payload(
         done = lane_work()
     else:
         done = _run(work, [(size, rel) for rel, size in payload], workers=workers)
-    for rel, result in done:
-        total += result.size
-        if progress is not None:
-            progress(result.size)
-        for algo in algos:
-            digests[algo][prefix + rel] = result.hexdigests[algo]
+    # closed in every case, so no worker is still copying when the caller removes the staging
+    with contextlib.closing(done):
+        for rel, result in done:
+            total += result.size
+            if progress is not None:
+                progress(result.size)
+            for algo in algos:
+                digests[algo][prefix + rel] = result.hexdigests[algo]
     if fsync:
         for folder in sorted(folders, key=lambda p: -len(p.parts)):
             fsync_dir(folder)
