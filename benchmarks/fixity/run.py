@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import functools
 import hashlib
+import importlib
 import io
 import json
 import mmap
@@ -353,6 +354,7 @@ def main(argv: list[str]) -> int:
         subprocess.run(["sync"], check=True)
     loads.append(loadavg())
 
+    kernel = kernel_speed(args.rounds)
     best = {name: min(v) for name, v in results.items()}
     median = {name: statistics.median(v) for name, v in results.items()}
     archiver_verify_s = best["archiver verify (2 threads)"]
@@ -389,6 +391,7 @@ def main(argv: list[str]) -> int:
         warc_best = {name: min(v) for name, v in warc_results.items()}
         write_docs(size, files, args.rounds, best, median, cpu, ratios, targets, loads)
         write_warc_docs(warc_size, warc_records, warc_best)
+        write_kernel_docs(kernel)
     return 0
 
 
@@ -465,6 +468,56 @@ def write_docs(
     start, stop = text.index(begin) + len(begin), text.index(end)
     DOCS.write_text(text[:start] + "\n" + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
     print(f"wrote the fixity section of {DOCS}")
+
+
+def kernel_speed(rounds: int) -> dict[str, float]:
+    """SHA-512 alone, in memory, one thread: four lanes against hashlib (MiB/s, best round)."""
+    buffers = [random.Random(n).randbytes(MiB) for n in range(4)]
+    repeat = 64  # 4 x 64 MiB per round
+    speeds: dict[str, float] = {}
+    kernel = None
+    with contextlib.suppress(ImportError):
+        kernel = importlib.import_module("archiver._sha512x4")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for buffer in buffers:
+            h = hashlib.sha512()
+            for _ in range(repeat):
+                h.update(buffer)
+        rate = 4 * repeat / (time.perf_counter() - start)
+        speeds["hashlib sha512, one file at a time"] = max(
+            rate, speeds.get("hashlib sha512, one file at a time", 0)
+        )
+        if kernel is None or not kernel.AVAILABLE:
+            continue
+        state = bytearray(kernel.STATE_BYTES)
+        start = time.perf_counter()
+        for _ in range(repeat):
+            kernel.compress(state, buffers)
+        rate = 4 * repeat / (time.perf_counter() - start)
+        speeds["archiver SHA-512 lanes, four files at once"] = max(
+            rate, speeds.get("archiver SHA-512 lanes, four files at once", 0)
+        )
+    for name, rate in speeds.items():
+        print(f"  {name:<44} {rate:6.0f} MiB/s (one thread, in memory)")
+    return speeds
+
+
+def write_kernel_docs(speeds: dict[str, float]) -> None:
+    """Append the SHA-512 kernel table to the fixity section."""
+    lines = [
+        "",
+        "SHA-512 alone (same run): 4 x 64 MiB already in memory, one thread, best round; "
+        "what the lanes gain before any file is read.",
+        "",
+        "| run | MiB/s |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {rate:.0f} |" for name, rate in speeds.items()]
+    text = DOCS.read_text(encoding="utf-8")
+    end = "<!-- END fixity -->"
+    stop = text.index(end)
+    DOCS.write_text(text[:stop] + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
 
 
 def write_warc_docs(size: int, records: int, best: dict[str, float]) -> None:
