@@ -233,3 +233,16 @@ def test_switch_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     for value in ("OFF", "False", " no "):
         monkeypatch.setenv("ARCHIVER_SHA512_LANES", value)
         assert not lanes.usable(("sha512",))
+
+
+def test_without_the_extension_everything_uses_hashlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without a C compiler: no lanes, same bags, same reports."""
+    monkeypatch.setattr(lanes, "_sha512x4", None)
+    assert not lanes.usable(("sha512",))
+    assert "not built" in lanes.describe(("sha512",))
+    with pytest.raises(RuntimeError, match="not available"):
+        LaneRun([], ("sha512",))
+    bag = make_bag(make_collection(tmp_path / "col"), tmp_path / "bag", fsync=False).path
+    assert verify(bag, workers=2).ok
