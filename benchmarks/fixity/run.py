@@ -59,7 +59,7 @@ from machine import cpu_model  # noqa: E402
 from archiver.bag import make_bag  # noqa: E402
 from archiver.collection import Collection  # noqa: E402
 from archiver.fixity import verify  # noqa: E402
-from archiver.lanes import usable  # noqa: E402
+from archiver.lanes import describe, usable  # noqa: E402
 
 ALGORITHMS = ("sha512", "sha256")
 MiB = 1024 * 1024
@@ -193,12 +193,17 @@ def hashlib_floor(files: list[Path]) -> None:
         list(pool.map(one, ordered))
 
 
-def touch_new_memory(size: int) -> None:
-    """Write one byte in each page of ``size`` bytes of fresh memory: what any tool that writes
-    that many new bytes (a copy into the page cache) pays before it copies anything."""
-    block = bytearray(size)
-    block[:: mmap.PAGESIZE] = b"\x01" * len(range(0, size, mmap.PAGESIZE))
-    del block
+def touch_new_memory(size: int) -> Timing:
+    """Write one byte into each page of ``size`` bytes of fresh anonymous memory (mapped, never
+    touched before), timing the writes only.  Each write makes the kernel find and clear a new
+    page: a proxy for the new pages a copy of that many bytes must put into the page cache."""
+    block = mmap.mmap(-1, size)
+    try:
+        pages = len(range(0, size, mmap.PAGESIZE))
+        ones = b"\x01" * pages
+        return timed(lambda: block.__setitem__(slice(None, None, mmap.PAGESIZE), ones))
+    finally:
+        block.close()
 
 
 @contextlib.contextmanager
@@ -334,7 +339,7 @@ def main(argv: list[str]) -> int:
             record("archiver make_bag, lanes off (hashlib, fsync=False)", timed(job))
             shutil.rmtree(target)
             subprocess.run(["sync"], check=True)
-        record("first touch of new memory, payload size", timed(lambda: touch_new_memory(size)))
+        record("first touch of fresh memory, payload size", touch_new_memory(size))
         copy = WORK / "bagit-copy"
         if copy.exists():
             shutil.rmtree(copy)
@@ -402,7 +407,7 @@ def _machine() -> str:
     return (
         f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}, {openssl}, bagit-python {bagit.VERSION}, "
-        f"SHA-512 lanes {'on (AVX-512)' if usable(ALGORITHMS) else 'not available'}"
+        f"digests: {describe(ALGORITHMS)}"
     )
 
 
@@ -450,9 +455,9 @@ def write_docs(
         "archiver also waits until the copy is on the disk (this disk writes about 250 MB/s).  "
         "The copytree row is what the copy alone costs in this run.  On this virtual machine "
         "the first write to fresh memory costs much system CPU, and how much varies from run "
-        "to run: the first-touch row writes one byte per page of as much fresh memory as the "
-        "payload (no file at all), and its CPU s is nearly all system time.  A copy puts "
-        "the payload into new page-cache pages, so "
+        "to run: the first-touch row writes one byte into each page of as much fresh anonymous "
+        "memory as the payload (no file at all), a proxy for the new pages a copy needs.  A "
+        "copy puts the payload into new page-cache pages, so "
         "make_bag pays that on top of the digests, while bagit-python, bagging in place, "
         "writes no payload bytes; make_bag can only come near 2x bagit-python when fresh "
         "memory is cheap.  "
@@ -460,8 +465,13 @@ def write_docs(
         "with both algorithms on two threads, the least work a verifier built on hashlib (as "
         "bagit-python and archiver with its lanes off are) must do.  archiver's SHA-512 lanes "
         "(archiver.lanes: four files hashed at once in AVX-512 registers, docs/fixity.md) "
-        "hash SHA-512 faster than hashlib and openssl do one file at a time, which is how "
-        "verify gets below both floors; the lanes-off rows show archiver without them.",
+        "hash SHA-512 faster than hashlib and openssl do one file at a time"
+        + (
+            ", which is how verify gets below both floors"
+            if usable(ALGORITHMS)
+            else " (not used in this run)"
+        )
+        + "; the lanes-off rows show archiver without them.",
     ]
     text = DOCS.read_text(encoding="utf-8")
     begin, end = "<!-- BEGIN fixity -->", "<!-- END fixity -->"

@@ -8,11 +8,12 @@ block by block, and a job can also copy its file and show every block to a consu
 is still read once.  On this project's benchmark machine four lanes hash about 2.3 times the
 bytes per second of hashlib's SHA-512 (docs/benchmarks.md).
 
-Files too large for the lanes to stay busy (one file bigger than the lanes' fair share of the
-run) are hashed alone with hashlib, as are all files when the extension is missing (no C
+A file that would spend more than half its time alone in its worker (three lanes idle) is
+hashed alone with hashlib instead, as are all files when the extension is missing (no C
 compiler at install), the CPU lacks AVX-512, SHA-512 is not asked for, or the environment sets
 ``ARCHIVER_SHA512_LANES=0``.  :func:`usable` says which applies.
 
+    >>> from pathlib import Path
     >>> from archiver.lanes import Job, LaneRun
     >>> with LaneRun([Job(Path("a.warc.gz"), 10, tag="a")], ("sha512",)) as run:  # doctest: +SKIP
     ...     for job, digests in run:
@@ -23,9 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import logging
 import os
 import queue
+import resource
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -34,8 +35,6 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from archiver.hashing import FileDigests, copy_and_hash, default_workers, hash_file
-
-_Bytes = bytes | memoryview
 
 
 class _Kernel(Protocol):
@@ -59,8 +58,6 @@ except ImportError:  # pragma: no cover - depends on the install
     _sha512x4 = None
 
 __all__ = ["CHUNK", "Job", "LaneRun", "describe", "usable"]
-
-log = logging.getLogger(__name__)
 
 #: Bytes read from each lane's file per round (a multiple of SHA-512's 128-byte block).
 CHUNK = 128 * 1024
@@ -196,7 +193,9 @@ class LaneRun(Generic[_T]):
             raise RuntimeError("SHA-512 lanes are not available here (see archiver.lanes.usable)")
         self._kernel: _Kernel = _sha512x4
         self._algorithms = tuple(dict.fromkeys(algorithms))
-        threads = max(1, workers or default_workers())
+        if any(job.copy_to is not None and job.consumer is not None for job in jobs):
+            raise ValueError("a job that copies its file cannot also have a consumer")
+        threads = _thread_cap(max(1, workers or default_workers()), self._kernel.LANES)
         ordered = sorted(jobs, key=lambda job: -job.size)
         self._solo = _solo_jobs(ordered, threads * self._kernel.LANES)
         self._queue: deque[Job[_T]] = deque(ordered)
@@ -316,11 +315,24 @@ def _solo_jobs(ordered: Sequence[Job[_T]], lanes: int) -> set[int]:
     return solo
 
 
+def _thread_cap(threads: int, lanes: int) -> int:
+    """At most as many workers as a quarter of the open-file limit allows.
+
+    Each worker holds a source and a copy target open per lane; many cores with the usual
+    limit of 1024 open files would otherwise run out (hashlib's pool holds two per thread).
+    """
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):  # pragma: no cover - no limit to read
+        return threads
+    if soft == resource.RLIM_INFINITY:
+        return threads
+    return max(1, min(threads, soft // 4 // (2 * lanes)))
+
+
 def _alone(job: Job[_T], algorithms: Sequence[str]) -> FileDigests:
     if job.copy_to is None:
         return hash_file(job.source, algorithms, consumer=job.consumer)
-    if job.consumer is not None:  # pragma: no cover - no caller copies and consumes
-        raise ValueError("a copy job cannot have a consumer")
     try:
         return copy_and_hash(job.source, job.copy_to, algorithms, fsync=job.fsync)
     except OSError as exc:
@@ -328,6 +340,6 @@ def _alone(job: Job[_T], algorithms: Sequence[str]) -> FileDigests:
 
 
 def _error(job: Job[_T], exc: OSError, size: int = 0) -> FileDigests:
-    """The result of a job that failed after ``size`` bytes."""
+    """The result of a job that failed after reading ``size`` bytes (not all of them copied)."""
     what = "cannot copy" if job.copy_to is not None else "cannot read"
     return FileDigests(job.source, size, {}, f"{what}: {exc.strerror or exc}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import resource
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,13 @@ from tests.bag.helpers import make_collection
 pytestmark = pytest.mark.skipif(
     not lanes.usable(("sha512",)), reason="SHA-512 lanes need the extension and AVX-512"
 )
+
+
+@pytest.fixture
+def all_in_lanes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No file is hashed alone: small test sets would otherwise go to hashlib entirely."""
+    monkeypatch.setattr(lanes, "_solo_jobs", lambda ordered, count: set())
+
 
 # lengths around SHA-512's block (128), its padding limit (112) and the read size
 EDGES = [0, 1, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 1000]
@@ -63,7 +72,9 @@ def test_any_mix_of_lengths(tmp_path_factory: pytest.TempPathFactory, sizes: lis
     assert got == {job.tag: hashlib.sha512(job.source.read_bytes()).hexdigest() for job in jobs}
 
 
-def test_copy_keeps_bytes_and_mtime_and_never_overwrites(tmp_path: Path) -> None:
+def test_copy_keeps_bytes_and_mtime_and_never_overwrites(
+    tmp_path: Path, all_in_lanes: None
+) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "dst").mkdir()
     jobs = _files(tmp_path / "src", [5, CHUNK + 3, 70_000])
@@ -83,7 +94,7 @@ def test_copy_keeps_bytes_and_mtime_and_never_overwrites(tmp_path: Path) -> None
     assert (tmp_path / "dst" / "f002").read_bytes() == b"already here"
 
 
-def test_consumer_sees_every_byte_in_order(tmp_path: Path) -> None:
+def test_consumer_sees_every_byte_in_order(tmp_path: Path, all_in_lanes: None) -> None:
     jobs = _files(tmp_path, [3 * CHUNK + 5, 10, 0])
     seen: dict[int, bytearray] = {job.tag: bytearray() for job in jobs}
     fed = [Job(j.source, j.size, j.tag, consumer=seen[j.tag].extend) for j in jobs]
@@ -93,7 +104,7 @@ def test_consumer_sees_every_byte_in_order(tmp_path: Path) -> None:
         assert bytes(seen[job.tag]) == job.source.read_bytes()
 
 
-def test_unreadable_file_is_reported_and_the_rest_go_on(tmp_path: Path) -> None:
+def test_unreadable_file_is_reported_and_the_rest_go_on(tmp_path: Path, all_in_lanes: None) -> None:
     jobs = _files(tmp_path, [100, 200, 300])
     jobs.insert(1, Job(tmp_path / "gone", 150, 99))
     with LaneRun(jobs, ("sha512",), workers=2) as run:
@@ -148,10 +159,15 @@ def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.broken_warcs
+@pytest.mark.parametrize("solo", [True, False], ids=["large-files-alone", "all-in-lanes"])
 def test_bags_and_reports_are_the_same_either_way(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, solo: bool
 ) -> None:
-    """make_bag and verify give the same manifests and the same findings with and without."""
+    """make_bag and verify give the same manifests and the same findings with and without,
+    whether the few large files of a small collection go to hashlib or all go to the lanes
+    (then the WARC record checker reads its bytes from the lanes too)."""
+    if not solo:
+        monkeypatch.setattr(lanes, "_solo_jobs", lambda ordered, count: set())
     collection = make_collection(tmp_path / "col")
     outcomes = []
     for setting in ("1", "0"):
@@ -188,7 +204,9 @@ class _ShortReads:
         self._file.close()
 
 
-def test_short_reads_carry_the_tail_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_short_reads_carry_the_tail_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_in_lanes: None
+) -> None:
     jobs = _files(tmp_path, [CHUNK * 3 + 77, 1000, 129, CHUNK + 1])
     monkeypatch.setattr(
         lanes, "open", lambda path, *a, **k: _ShortReads(path, [1, 127, 5000, CHUNK]), raising=False
@@ -201,9 +219,10 @@ def test_short_reads_carry_the_tail_over(tmp_path: Path, monkeypatch: pytest.Mon
         assert got[job.tag]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_a_closed_run_cannot_be_iterated_again(tmp_path: Path) -> None:
+def test_a_closed_run_cannot_be_iterated_again(tmp_path: Path, all_in_lanes: None) -> None:
     jobs = _files(tmp_path, [CHUNK * 4] * 8)
-    run = LaneRun(jobs, ("sha512",), workers=1)
+    slow = [Job(j.source, j.size, j.tag, consumer=lambda data: time.sleep(0.01)) for j in jobs]
+    run = LaneRun(slow, ("sha512",), workers=1)  # 8 files x 4 blocks x 10 ms: still running
     next(iter(run))
     run.close()
     with pytest.raises(RuntimeError, match="closed"):
@@ -211,7 +230,7 @@ def test_a_closed_run_cannot_be_iterated_again(tmp_path: Path) -> None:
 
 
 def test_a_failed_read_reports_the_bytes_read_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_in_lanes: None
 ) -> None:
     jobs = _files(tmp_path, [CHUNK * 3] * 4)  # equal sizes: all four share the lanes
     real = lanes._Lane.read
@@ -246,3 +265,16 @@ def test_without_the_extension_everything_uses_hashlib(
         LaneRun([], ("sha512",))
     bag = make_bag(make_collection(tmp_path / "col"), tmp_path / "bag", fsync=False).path
     assert verify(bag, workers=2).ok
+
+
+def test_workers_are_capped_by_the_open_file_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (256, 4096))
+    assert lanes._thread_cap(64, 4) == 8  # a quarter of 256, two files per lane, four lanes
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (16, 4096))
+    assert lanes._thread_cap(2, 4) == 1
+
+
+def test_a_copy_job_cannot_have_a_consumer(tmp_path: Path) -> None:
+    job = Job(tmp_path / "a", 1, 0, copy_to=tmp_path / "b", consumer=lambda data: None)
+    with pytest.raises(ValueError, match="consumer"):
+        LaneRun([job], ("sha512",))

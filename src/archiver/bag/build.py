@@ -3,7 +3,8 @@
 The bag is assembled in a staging folder beside the target (``.NAME.partial-XXXX``) and renamed
 into place only when every file, manifest and tag manifest is written, so a crash leaves no half
 bag under the final name.  Each payload file is read once: copied and hashed for every algorithm
-in the same pass, files spread over a pool largest first so big and small files balance.
+in the same pass, through SHA-512 lanes where :mod:`archiver.lanes` applies, else spread over a
+pool largest first so big and small files balance.
 """
 
 from __future__ import annotations

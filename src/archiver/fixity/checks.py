@@ -1,8 +1,9 @@
 """The RFC 8493 checks of one bag folder, collecting every problem.
 
 :func:`inspect_bag` reads the tag files, walks the payload, hashes every file once for all the
-bag's algorithms (in parallel, largest first) while the WARC checker reads each WARC's records
-from the same bytes, and compares.  It never writes inside the bag.
+bag's algorithms (in parallel: SHA-512 lanes where :mod:`archiver.lanes` applies, else a pool,
+largest first) while the WARC checker reads each WARC's records from the same bytes, and
+compares.  It never writes inside the bag.
 """
 
 from __future__ import annotations
@@ -475,6 +476,14 @@ def _hash_job(job: _HashJob) -> _HashResult:
     return rel, result, checker.result() if checker else None
 
 
+def _size(path: Path) -> int:
+    """A tag file's size, for scheduling only (0 if it cannot be read: hashing says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _hashable() -> set[str]:
     return set(hashlib.algorithms_available)
 
@@ -660,9 +669,8 @@ def _hash_and_compare(
         missing = algos if rel not in results else algos - done
         if missing:
             warc_check = check_warcs and rel in payload and is_warc_name(rel) and rel not in results
-            sizes.append(
-                (payload.get(rel, 0), (str(root), rel, tuple(sorted(missing)), warc_check))
-            )
+            size = payload[rel] if rel in payload else _size(root / rel)
+            sizes.append((size, (str(root), rel, tuple(sorted(missing)), warc_check)))
     rest = _Hashing(sizes, workers=workers, pool=pool)
     try:
         for rel, result, warc in rest:
