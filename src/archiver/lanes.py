@@ -23,6 +23,7 @@ compiler at install), the CPU lacks AVX-512, SHA-512 is not asked for, or the en
 from __future__ import annotations
 
 import hashlib
+import heapq
 import importlib
 import os
 import queue
@@ -198,7 +199,11 @@ class LaneRun(Generic[_T]):
         threads = _thread_cap(max(1, workers or default_workers()), self._kernel.LANES)
         ordered = sorted(jobs, key=lambda job: -job.size)
         self._solo = _solo_jobs(ordered, threads * self._kernel.LANES)
-        self._queue: deque[Job[_T]] = deque(ordered)
+        count = min(threads, max(1, len(ordered)))
+        # files hashed alone first, from one queue; the rest dealt to the workers by bytes
+        self._shared: deque[Job[_T]] = deque(job for job in ordered if id(job) in self._solo)
+        self._own = _deal([job for job in ordered if id(job) not in self._solo], count)
+        self._own_bytes = [sum(job.size for job in pile) for pile in self._own]
         self._left = len(ordered)
         self._lock = threading.Lock()
         self._results: queue.SimpleQueue[tuple[Job[_T], FileDigests] | _Failed] = (
@@ -206,21 +211,38 @@ class LaneRun(Generic[_T]):
         )
         self._stop = threading.Event()
         self._threads = [
-            threading.Thread(target=self._work, name=f"archiver-lanes-{n}", daemon=True)
-            for n in range(min(threads, max(1, len(ordered))))
+            threading.Thread(target=self._work, args=(n,), name=f"archiver-lanes-{n}", daemon=True)
+            for n in range(count)
         ]
         for thread in self._threads:
             thread.start()
 
-    def _take(self) -> Job[_T] | None:
+    def _take(self, worker: int) -> Job[_T] | None:
+        """The next job for ``worker``: a file to hash alone, then its own largest, then the
+        smallest of the worker with the most bytes left (so all end together)."""
         with self._lock:
-            return self._queue.popleft() if self._queue and not self._stop.is_set() else None
+            if self._stop.is_set():
+                return None
+            if self._shared:
+                return self._shared.popleft()
+            if self._own[worker]:
+                job = self._own[worker].popleft()
+                self._own_bytes[worker] -= job.size
+                return job
+            busiest = max(
+                range(len(self._own)), key=lambda n: (self._own_bytes[n], len(self._own[n]))
+            )
+            if not self._own[busiest]:
+                return None
+            job = self._own[busiest].pop()
+            self._own_bytes[busiest] -= job.size
+            return job
 
-    def _work(self) -> None:
+    def _work(self, worker: int) -> None:
         lanes: list[_Lane | None] = [None] * self._kernel.LANES
         state = bytearray(self._kernel.STATE_BYTES)
         try:
-            self._rounds(lanes, state)
+            self._rounds(worker, lanes, state)
         except BaseException as exc:  # handed to the iterating thread
             self._results.put(_Failed(exc))
         finally:
@@ -228,11 +250,11 @@ class LaneRun(Generic[_T]):
                 if lane is not None:
                     lane.close()
 
-    def _rounds(self, lanes: list[_Lane | None], state: bytearray) -> None:
+    def _rounds(self, worker: int, lanes: list[_Lane | None], state: bytearray) -> None:
         while not self._stop.is_set():
             for i in range(len(lanes)):
                 while lanes[i] is None:
-                    job = self._take()
+                    job = self._take(worker)
                     if job is None:
                         break
                     if id(job) in self._solo:
@@ -295,6 +317,18 @@ class LaneRun(Generic[_T]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _deal(ordered: Sequence[Job[_T]], workers: int) -> list[deque[Job[_T]]]:
+    """Jobs (largest first) dealt to ``workers`` so their bytes are as even as can be (LPT);
+    each worker's list stays largest first."""
+    piles: list[deque[Job[_T]]] = [deque() for _ in range(workers)]
+    loads = [(0, n) for n in range(workers)]
+    for job in ordered:
+        load, n = heapq.heappop(loads)
+        piles[n].append(job)
+        heapq.heappush(loads, (load + job.size, n))
+    return piles
 
 
 def _solo_jobs(ordered: Sequence[Job[_T]], lanes: int) -> set[int]:

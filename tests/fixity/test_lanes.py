@@ -278,3 +278,11 @@ def test_a_copy_job_cannot_have_a_consumer(tmp_path: Path) -> None:
     job = Job(tmp_path / "a", 1, 0, copy_to=tmp_path / "b", consumer=lambda data: None)
     with pytest.raises(ValueError, match="consumer"):
         LaneRun([job], ("sha512",))
+
+
+def test_jobs_are_dealt_to_workers_by_bytes(tmp_path: Path) -> None:
+    sizes = [300, 300, 300, 300, 300, 300] + [1] * 10
+    jobs = [Job(tmp_path / str(n), size, n) for n, size in enumerate(sizes)]
+    piles = lanes._deal(jobs, 2)
+    assert [sum(job.size for job in pile) for pile in piles] == [905, 905]
+    assert all(list(pile) == sorted(pile, key=lambda job: -job.size) for pile in piles)
