@@ -161,6 +161,10 @@ state_of(Py_buffer *view)
         PyErr_Format(PyExc_ValueError, "state must be %d bytes, not %zd", STATE_BYTES, view->len);
         return NULL;
     }
+    if ((uintptr_t)view->buf % sizeof(uint64_t) != 0) {
+        PyErr_SetString(PyExc_ValueError, "state must be aligned to 8 bytes");
+        return NULL;
+    }
     return (uint64_t *)view->buf;
 }
 

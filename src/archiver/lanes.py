@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import importlib
+import logging
 import os
 import queue
 import resource
@@ -60,6 +61,8 @@ except ImportError:  # pragma: no cover - depends on the install
 
 __all__ = ["CHUNK", "Job", "LaneRun", "describe", "usable"]
 
+log = logging.getLogger(__name__)
+
 #: Bytes read from each lane's file per round (a multiple of SHA-512's 128-byte block).
 CHUNK = 128 * 1024
 _BLOCK = 128
@@ -70,9 +73,16 @@ def usable(algorithms: Sequence[str]) -> bool:
     """True when lanes would hash these algorithms: SHA-512 among them and the kernel runs here."""
     if _sha512x4 is None or not _sha512x4.AVAILABLE:
         return False
-    if os.environ.get("ARCHIVER_SHA512_LANES", "1").strip().lower() in ("0", "no", "off", "false"):
+    if not _switched_on():
         return False
     return "sha512" in algorithms
+
+
+def _switched_on() -> bool:
+    """``ARCHIVER_SHA512_LANES``: unset, empty, 1, yes, on or true leave the lanes on; any
+    other value (0, no, off, false, ...) switches them off."""
+    value = os.environ.get("ARCHIVER_SHA512_LANES", "").strip().lower()
+    return value in ("", "1", "yes", "on", "true")
 
 
 def describe(algorithms: Sequence[str]) -> str:
@@ -193,6 +203,7 @@ class LaneRun(Generic[_T]):
         if _sha512x4 is None or not _sha512x4.AVAILABLE:
             raise RuntimeError("SHA-512 lanes are not available here (see archiver.lanes.usable)")
         self._kernel: _Kernel = _sha512x4
+        jobs = list(jobs)  # read twice below: a generator would be used up by the first pass
         self._algorithms = tuple(dict.fromkeys(algorithms))
         if any(job.copy_to is not None and job.consumer is not None for job in jobs):
             raise ValueError("a job that copies its file cannot also have a consumer")
@@ -214,8 +225,16 @@ class LaneRun(Generic[_T]):
             threading.Thread(target=self._work, args=(n,), name=f"archiver-lanes-{n}", daemon=True)
             for n in range(count)
         ]
-        for thread in self._threads:
-            thread.start()
+        try:
+            for thread in self._threads:
+                thread.start()
+        except BaseException:  # e.g. "can't start new thread": stop the ones that did start
+            self._stop.set()
+            for thread in self._threads:
+                if thread.ident is not None:
+                    thread.join()
+            raise
+        log.info("hashing %d files: %s", len(ordered), describe(self._algorithms))
 
     def _take(self, worker: int) -> Job[_T] | None:
         """The next job for ``worker``: a file to hash alone, then its own largest, then the

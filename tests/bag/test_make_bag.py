@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -236,3 +237,19 @@ def test_a_failing_progress_callback_leaves_nothing_behind(
         make_bag(collection, tmp_path / "out" / "bag", workers=2, progress=progress)
     assert list((tmp_path / "out").iterdir()) == []
     assert set(threading.enumerate()) - before == set()  # every worker of this call is done
+
+
+@pytest.mark.parametrize("lanes", ["0", "1"])
+def test_hardlink_across_file_systems_is_a_clear_error(
+    collection: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lanes: str
+) -> None:
+    monkeypatch.setenv("ARCHIVER_SHA512_LANES", lanes)
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    with pytest.raises(BagError, match="same file system") as caught:
+        make_bag(collection, tmp_path / "out" / "bag", link="hardlink")
+    assert ".warc.gz" in str(caught.value)  # names the file
+    assert list((tmp_path / "out").iterdir()) == []

@@ -145,6 +145,9 @@ def test_kernel_refuses_bad_arguments() -> None:
         kernel.reset(state, 4)
     with pytest.raises(TypeError):
         kernel.compress(bytes(kernel.STATE_BYTES), [None] * 4)  # read-only state
+    unaligned = memoryview(bytearray(kernel.STATE_BYTES + 1))[1:]
+    with pytest.raises(ValueError, match="aligned"):
+        kernel.compress(unaligned, [None] * 4)
 
 
 def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,10 +251,14 @@ def test_a_failed_read_reports_the_bytes_read_before(
     assert results[1].error is None
 
 
-def test_switch_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
-    for value in ("OFF", "False", " no "):
+def test_switch_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an empty value or a yes leaves the lanes on; anything else switches them off."""
+    for value in ("OFF", "False", " no ", "n", "disable", "none"):
         monkeypatch.setenv("ARCHIVER_SHA512_LANES", value)
-        assert not lanes.usable(("sha512",))
+        assert not lanes.usable(("sha512",)), value
+    for value in ("", "1", "YES", "on", "true"):
+        monkeypatch.setenv("ARCHIVER_SHA512_LANES", value)
+        assert lanes.usable(("sha512",)), value
 
 
 def test_without_the_extension_everything_uses_hashlib(
@@ -286,3 +293,9 @@ def test_jobs_are_dealt_to_workers_by_bytes(tmp_path: Path) -> None:
     piles = lanes._deal(jobs, 2)
     assert [sum(job.size for job in pile) for pile in piles] == [905, 905]
     assert all(list(pile) == sorted(pile, key=lambda job: -job.size) for pile in piles)
+
+
+def test_jobs_may_come_from_a_generator(tmp_path: Path) -> None:
+    jobs = _files(tmp_path, [10, 20, 30])
+    with LaneRun((job for job in jobs), ("sha512",), workers=2) as run:
+        assert sorted(job.tag for job, _ in run) == [0, 1, 2]

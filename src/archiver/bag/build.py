@@ -10,6 +10,7 @@ pool largest first so big and small files balance.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -223,7 +224,7 @@ def _copy_payload(
     def work(rel: str) -> tuple[str, FileDigests]:
         src, dst = source / rel, data_root / rel
         if linked(rel):
-            os.link(src, dst)
+            _link(src, dst)
             result = hash_file(dst, algos)
             if result.error:
                 raise BagError(result.error, path=src)
@@ -238,7 +239,7 @@ def _copy_payload(
         for rel, size in payload:
             src, dst = source / rel, data_root / rel
             if linked(rel):
-                os.link(src, dst)
+                _link(src, dst)
                 jobs.append(Job(dst, size, rel))
             else:
                 jobs.append(Job(src, size, rel, copy_to=dst, fsync=fsync))
@@ -254,6 +255,7 @@ def _copy_payload(
     if usable(algos):
         done = lane_work()
     else:
+        log.info("hashing %d files with hashlib, one file per thread", len(payload))
         done = _run(work, [(size, rel) for rel, size in payload], workers=workers)
     # closed in every case, so no worker is still copying when the caller removes the staging
     with contextlib.closing(done):
@@ -267,6 +269,19 @@ def _copy_payload(
         for folder in sorted(folders, key=lambda p: -len(p.parts)):
             fsync_dir(folder)
     return digests, total
+
+
+def _link(src: Path, dst: Path) -> None:
+    """Hard-link a closed WARC into the staging folder; a clear error where that cannot be."""
+    try:
+        os.link(src, dst)
+    except OSError as exc:
+        hint = (
+            " (link='hardlink' needs the bag on the same file system as the collection)"
+            if exc.errno == errno.EXDEV
+            else ""
+        )
+        raise BagError(f"cannot hard-link: {exc.strerror or exc}{hint}", path=src) from exc
 
 
 def _write_text(path: Path, text: str, *, fsync: bool) -> None:

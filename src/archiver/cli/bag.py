@@ -46,7 +46,12 @@ def _parse_info(items: tuple[str, ...]) -> dict[str, list[str]]:
 )
 @click.option("--hardlink", is_flag=True, help="Hard-link closed WARC files instead of copying.")
 @click.option("--no-fsync", is_flag=True, help="Do not wait for the copy to reach the disk.")
-@click.option("--workers", type=click.IntRange(min=1), help="Hashing threads (default: cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Hashing threads (default: cores). SHA-512 is hashed four files at a time where the "
+    "CPU allows (ARCHIVER_SHA512_LANES=0: hashlib only; -v says which).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def bag_command(
     collection: str,

@@ -34,7 +34,12 @@ from archiver.fixity import (
     help="Also validate against a BagIt profile ('archiver' = the shipped one).",
 )
 @click.option("--no-warc", is_flag=True, help="Do not check WARC record digests.")
-@click.option("--workers", type=click.IntRange(min=1), help="Hashing workers (default: cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Hashing workers (default: cores). SHA-512 is hashed four files at a time where the "
+    "CPU allows (ARCHIVER_SHA512_LANES=0: hashlib only; -v says which).",
+)
 @click.option("--processes", is_flag=True, help="Hash in worker processes instead of threads.")
 def verify_command(
     bags: tuple[str, ...],

@@ -430,6 +430,7 @@ class _Hashing:
                 work.append(Job(Path(root) / rel, size, (rel, checker), consumer=consumer))
             self._lanes = LaneRun(work, next(iter(algos)), workers=workers)
         else:
+            log.info("hashing %d files with hashlib, one file per %s", len(jobs), pool)
             self._tasks = LargestFirst(_hash_job, jobs, workers=workers, pool=pool)
 
     def __iter__(self) -> Iterator[_HashResult]:
