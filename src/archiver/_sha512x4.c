@@ -1,5 +1,6 @@
 /* Multi-buffer SHA-512: four independent SHA-512 streams hashed side by side in the 64-bit
- * lanes of one 256-bit register (AVX-512F/VL/BW: 64-bit rotates and three-input logic).
+ * lanes of one 256-bit register.  Two kernels, chosen at import for the CPU: AVX-512 (F, VL,
+ * BW: 64-bit rotates, three-input logic, masked gathers) and AVX2 (rotates from two shifts).
  *
  * One stream's rounds depend on each other, so a single SHA-512 cannot use wide registers well;
  * four streams of four different files can.  The Python side (archiver.lanes) feeds each lane its
@@ -94,7 +95,7 @@ static const uint64_t H512[8] = {
 /* Hash nblocks[i] blocks of 128 bytes at ptrs[i] into lane i, all lanes in step; a lane with
  * fewer blocks is masked out (neither read nor updated) once its blocks are done. */
 TARGET static void
-compress4(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
+compress4_avx512(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
 {
     uint64_t most = 0;
     for (int i = 0; i < LANES; i++)
@@ -137,22 +138,120 @@ compress4(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblo
         _mm256_storeu_si256((void *)(state + LANES * i), s[i]);
 }
 
+#undef TARGET
+#undef ROR
+#undef CH
+#undef MAJ
+#undef XOR3
+
+/* AVX2: the same rounds; rotates are two shifts and an or, the logic functions two or three
+ * operations, and each lane's words are loaded one by one (a lane that is done reads zeros). */
+#define TARGET __attribute__((target("avx2")))
+#define ROR(x, n) _mm256_or_si256(_mm256_srli_epi64(x, n), _mm256_slli_epi64(x, 64 - (n)))
+#define CH(x, y, z) _mm256_xor_si256(_mm256_and_si256(x, y), _mm256_andnot_si256(x, z))
+#define MAJ(x, y, z) \
+    _mm256_or_si256(_mm256_and_si256(x, y), _mm256_and_si256(z, _mm256_or_si256(x, y)))
+#define XOR3(x, y, z) _mm256_xor_si256(_mm256_xor_si256(x, y), z)
+
+static const uint8_t zero_block[BLOCK];
+
+static inline long long
+word_at(const uint8_t *p)
+{
+    long long word;
+    memcpy(&word, p, sizeof word);
+    return word;
+}
+
+TARGET static void
+compress4_avx2(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
+{
+    uint64_t most = 0;
+    for (int i = 0; i < LANES; i++)
+        if (nblocks[i] > most)
+            most = nblocks[i];
+    const __m256i bswap = _mm256_set_epi8(
+        24, 25, 26, 27, 28, 29, 30, 31, 16, 17, 18, 19, 20, 21, 22, 23,
+        8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    V s[8];
+    for (int i = 0; i < 8; i++)
+        s[i] = _mm256_loadu_si256((const void *)(state + LANES * i));
+    for (uint64_t j = 0; j < most; j++) {
+        const uint8_t *p[LANES];
+        long long on[LANES];
+        for (int i = 0; i < LANES; i++) {
+            on[i] = nblocks[i] > j ? -1 : 0;
+            p[i] = nblocks[i] > j ? ptrs[i] + j * BLOCK : zero_block;
+        }
+        const __m256i live = _mm256_set_epi64x(on[3], on[2], on[1], on[0]);
+        V w[16];
+        for (int t = 0; t < 16; t++) {
+            __m256i x = _mm256_set_epi64x(word_at(p[3] + 8 * t), word_at(p[2] + 8 * t),
+                                          word_at(p[1] + 8 * t), word_at(p[0] + 8 * t));
+            w[t] = _mm256_shuffle_epi8(x, bswap);
+        }
+        V a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+        EIGHT(0) EIGHT(8)
+        EIGHT_SCHEDULED(16) EIGHT_SCHEDULED(24) EIGHT_SCHEDULED(32) EIGHT_SCHEDULED(40)
+        EIGHT_SCHEDULED(48) EIGHT_SCHEDULED(56) EIGHT_SCHEDULED(64) EIGHT_SCHEDULED(72)
+        s[0] = _mm256_blendv_epi8(s[0], ADD(s[0], a), live);
+        s[1] = _mm256_blendv_epi8(s[1], ADD(s[1], b), live);
+        s[2] = _mm256_blendv_epi8(s[2], ADD(s[2], c), live);
+        s[3] = _mm256_blendv_epi8(s[3], ADD(s[3], d), live);
+        s[4] = _mm256_blendv_epi8(s[4], ADD(s[4], e), live);
+        s[5] = _mm256_blendv_epi8(s[5], ADD(s[5], f), live);
+        s[6] = _mm256_blendv_epi8(s[6], ADD(s[6], g), live);
+        s[7] = _mm256_blendv_epi8(s[7], ADD(s[7], h), live);
+    }
+    for (int i = 0; i < 8; i++)
+        _mm256_storeu_si256((void *)(state + LANES * i), s[i]);
+}
+
 static int
-cpu_has_kernel(void)
+cpu_has(const char *name)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("avx512bw");
+    if (strcmp(name, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512bw");
+    if (strcmp(name, "avx2") == 0)
+        return __builtin_cpu_supports("avx2");
+    return 0;
 }
 #else
 static int
-cpu_has_kernel(void)
+cpu_has(const char *name)
 {
+    (void)name;
     return 0;
 }
 #endif
 
-static int kernel_ok = 0;
+typedef void (*kernel_fn)(uint64_t *, const uint8_t *const[LANES], const uint64_t[LANES]);
+static kernel_fn kernel = NULL;
+static const char *kernel_name = NULL;
+
+/* the fastest kernel this CPU runs, or the one named; 0 if it cannot run here */
+static int
+choose(const char *name)
+{
+#if HAVE_KERNEL
+    static const struct {
+        const char *name;
+        kernel_fn fn;
+    } kernels[] = {{"avx512", compress4_avx512}, {"avx2", compress4_avx2}};
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        if ((name == NULL || strcmp(name, kernels[i].name) == 0) && cpu_has(kernels[i].name)) {
+            kernel = kernels[i].fn;
+            kernel_name = kernels[i].name;
+            return 1;
+        }
+    }
+#else
+    (void)name;
+#endif
+    return 0;
+}
 
 static uint64_t *
 state_of(Py_buffer *view)
@@ -234,9 +333,9 @@ compress(PyObject *module, PyObject *args)
     PyObject *blocks;
     if (!PyArg_ParseTuple(args, "w*O:compress", &view, &blocks))
         return NULL;
-    if (!kernel_ok) {
+    if (kernel == NULL) {
         PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_RuntimeError, "this CPU lacks AVX-512 (F, VL, BW)");
+        PyErr_SetString(PyExc_RuntimeError, "this CPU has neither AVX-512 (F, VL, BW) nor AVX2");
         return NULL;
     }
     uint64_t *state = state_of(&view);
@@ -277,13 +376,12 @@ compress(PyObject *module, PyObject *args)
         counts[i] = (uint64_t)(data[held].len / BLOCK);
         held++;
     }
-#if HAVE_KERNEL
     if (!failed) {
+        kernel_fn run = kernel;
         Py_BEGIN_ALLOW_THREADS
-        compress4(state, ptrs, counts);
+        run(state, ptrs, counts);
         Py_END_ALLOW_THREADS
     }
-#endif
     for (int i = 0; i < held; i++)
         PyBuffer_Release(&data[i]);
     Py_DECREF(seq);
@@ -293,7 +391,28 @@ compress(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(select_doc,
+"select(name)\n--\n\n"
+"Use the kernel ``name`` (\"avx512\" or \"avx2\") from now on, for tests and benchmarks;\n"
+"ValueError if this CPU cannot run it.  KERNEL names the kernel in use.");
+
+static PyObject *
+select_kernel(PyObject *module, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:select", &name))
+        return NULL;
+    if (!choose(name)) {
+        PyErr_Format(PyExc_ValueError, "kernel %R cannot run on this CPU", PyTuple_GET_ITEM(args, 0));
+        return NULL;
+    }
+    if (PyModule_AddStringConstant(module, "KERNEL", kernel_name) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"select", select_kernel, METH_VARARGS, select_doc},
     {"reset", reset, METH_VARARGS, reset_doc},
     {"digest", digest, METH_VARARGS, digest_doc},
     {"compress", compress, METH_VARARGS, compress_doc},
@@ -303,12 +422,15 @@ static PyMethodDef methods[] = {
 static int
 exec_module(PyObject *module)
 {
-    kernel_ok = cpu_has_kernel();
+    int found = choose(NULL);
     if (PyModule_AddIntConstant(module, "LANES", LANES) < 0)
         return -1;
     if (PyModule_AddIntConstant(module, "STATE_BYTES", STATE_BYTES) < 0)
         return -1;
-    return PyModule_AddObjectRef(module, "AVAILABLE", kernel_ok ? Py_True : Py_False);
+    if (found ? PyModule_AddStringConstant(module, "KERNEL", kernel_name) < 0
+              : PyModule_AddObjectRef(module, "KERNEL", Py_None) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, "AVAILABLE", found ? Py_True : Py_False);
 }
 
 static PyModuleDef_Slot slots[] = {

@@ -3,15 +3,17 @@
 One SHA-512 stream cannot use wide registers: each round needs the one before.  Four streams
 of four different files can, so each worker thread keeps four files open ("lanes"), reads the
 next block of each, and hashes the four blocks together in :mod:`archiver._sha512x4` (AVX-512,
-without the GIL).  The other algorithms (SHA-256 has its own CPU instructions) go to hashlib
-block by block, and a job can also copy its file and show every block to a consumer, so a file
-is still read once.  On this project's benchmark machine four lanes hash about 2.3 times the
-bytes per second of hashlib's SHA-512 (docs/benchmarks.md).
+or AVX2 where the CPU has no AVX-512; without the GIL).  The other algorithms (SHA-256 has its
+own CPU instructions) go to hashlib block by block, and a job can also copy its file and show
+every block to a consumer, so a file is still read once.  On this project's benchmark machine
+four AVX-512 lanes hash about 2.4 times the bytes per second of hashlib's SHA-512, and four
+AVX2 lanes about 1.4 times (docs/benchmarks.md).
 
 A file that would spend more than half its time alone in its worker (three lanes idle) is
 hashed alone with hashlib instead, as are all files when the extension is missing (no C
-compiler at install), the CPU lacks AVX-512, SHA-512 is not asked for, or the environment sets
-``ARCHIVER_SHA512_LANES=0``.  :func:`usable` says which applies.
+compiler at install), the CPU has neither AVX-512 nor AVX2, SHA-512 is not asked for, or
+``ARCHIVER_SHA512_LANES`` says no.  :func:`usable` says whether lanes apply, :func:`describe`
+why not.
 
     >>> from pathlib import Path
     >>> from archiver.lanes import Job, LaneRun
@@ -42,9 +44,12 @@ from archiver.hashing import FileDigests, copy_and_hash, default_workers, hash_f
 class _Kernel(Protocol):
     """What the C extension ``archiver._sha512x4`` offers."""
 
-    AVAILABLE: bool  # the CPU has AVX-512 F, VL and BW
+    AVAILABLE: bool  # the CPU has AVX-512 (F, VL, BW) or AVX2
+    KERNEL: str | None  # "avx512", "avx2" or None
     LANES: int
     STATE_BYTES: int
+
+    def select(self, name: str, /) -> None: ...
 
     def reset(self, state: bytearray, lane: int, /) -> None: ...
     def digest(self, state: bytearray, lane: int, /) -> bytes: ...
@@ -90,12 +95,13 @@ def describe(algorithms: Sequence[str]) -> str:
     if _sha512x4 is None:
         return "hashlib, one file per thread (the SHA-512 lanes extension was not built)"
     if not _sha512x4.AVAILABLE:
-        return "hashlib, one file per thread (this CPU lacks AVX-512 for the SHA-512 lanes)"
+        return "hashlib, one file per thread (this CPU has neither AVX-512 nor AVX2 for the lanes)"
     if "sha512" not in algorithms:
         return "hashlib, one file per thread (no SHA-512 asked for)"
     if not usable(algorithms):
         return "hashlib, one file per thread (lanes switched off by ARCHIVER_SHA512_LANES)"
-    return f"SHA-512 lanes: {_sha512x4.LANES} files at a time per core (AVX-512)"
+    kind = {"avx512": "AVX-512", "avx2": "AVX2"}.get(_sha512x4.KERNEL or "", _sha512x4.KERNEL)
+    return f"SHA-512 lanes: {_sha512x4.LANES} files at a time per core ({kind})"
 
 
 @dataclass(frozen=True)

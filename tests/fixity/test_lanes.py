@@ -7,6 +7,7 @@ import importlib
 import os
 import resource
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,39 @@ from archiver.lanes import CHUNK, Job, LaneRun
 from tests.bag.helpers import make_collection
 
 pytestmark = pytest.mark.skipif(
-    not lanes.usable(("sha512",)), reason="SHA-512 lanes need the extension and AVX-512"
+    not lanes.usable(("sha512",)), reason="SHA-512 lanes need the extension and AVX-512 or AVX2"
 )
+
+
+def _kernels() -> list[str]:
+    """The kernels this CPU runs (every test below runs once with each)."""
+    if not lanes.usable(("sha512",)):
+        return ["none"]
+    found = []
+    kernel = importlib.import_module("archiver._sha512x4")
+    for name in ("avx512", "avx2"):
+        try:
+            kernel.select(name)
+        except ValueError:
+            continue
+        found.append(name)
+    kernel.select(found[0])  # the fastest, as at import
+    return found
+
+
+@pytest.fixture(autouse=True, params=_kernels())
+def kernel(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with one kernel, then go back to the fastest."""
+    if request.param == "none":
+        yield request.param
+        return
+    module = importlib.import_module("archiver._sha512x4")
+    best = module.KERNEL
+    module.select(request.param)
+    try:
+        yield request.param
+    finally:
+        module.select(best)
 
 
 @pytest.fixture
@@ -148,15 +180,18 @@ def test_kernel_refuses_bad_arguments() -> None:
     unaligned = memoryview(bytearray(kernel.STATE_BYTES + 1))[1:]
     with pytest.raises(ValueError, match="aligned"):
         kernel.compress(unaligned, [None] * 4)
+    with pytest.raises(ValueError, match="cannot run"):
+        kernel.select("neon")
 
 
-def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch, kernel: str) -> None:
     monkeypatch.setenv("ARCHIVER_SHA512_LANES", "0")
     assert not lanes.usable(("sha512", "sha256"))
     assert "switched off" in lanes.describe(("sha512",))
     monkeypatch.setenv("ARCHIVER_SHA512_LANES", "1")
     assert lanes.usable(("sha512", "sha256"))
     assert lanes.describe(("sha512",)).startswith("SHA-512 lanes")
+    assert {"avx512": "(AVX-512)", "avx2": "(AVX2)"}[kernel] in lanes.describe(("sha512",))
     assert not lanes.usable(("sha256", "md5"))
     assert "no SHA-512" in lanes.describe(("sha256",))
 
