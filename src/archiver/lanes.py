@@ -6,7 +6,7 @@ next block of each, and hashes the four blocks together in :mod:`archiver._sha51
 or AVX2 where the CPU has no AVX-512; without the GIL).  The other algorithms (SHA-256 has its
 own CPU instructions) go to hashlib block by block, and a job can also copy its file and show
 every block to a consumer, so a file is still read once.  On this project's benchmark machine
-four AVX-512 lanes hash about 2.4 times the bytes per second of hashlib's SHA-512, and four
+four AVX-512 lanes hash about 2.3 times the bytes per second of hashlib's SHA-512, and four
 AVX2 lanes about 1.4 times (docs/benchmarks.md).
 
 A file that would spend more than half its time alone in its worker (three lanes idle) is
