@@ -11,7 +11,8 @@ tool works from the page cache (24 GiB RAM here); the rounds interleave the tool
 load hits them alike, and each tool's best round is reported next to its median.
 
 Verify (the same bag, made by archiver):
-  * archiver ``verify`` with 2 threads (SHA-512 lanes on where the CPU has AVX-512), again with
+  * archiver ``verify`` with 2 threads (SHA-512 lanes on where the CPU has AVX-512 or AVX2; the
+    AVX2 kernel also forced), again with
     the lanes off (``ARCHIVER_SHA512_LANES=0``: hashlib only), and with 2 processes,
   * bagit-python ``Bag.validate(processes=2)``,
   * floor: ``openssl dgst -sha512`` then ``-sha256`` over the same payload files, split into
@@ -500,7 +501,8 @@ def write_docs(
         "The hashlib row is no verifier: it only reads every payload file once and hashes it "
         "with both algorithms on two threads, the least work a verifier built on hashlib (as "
         "bagit-python and archiver with its lanes off are) must do.  archiver's SHA-512 lanes "
-        "(archiver.lanes: four files hashed at once in AVX-512 registers, docs/fixity.md) "
+        "(archiver.lanes: four files hashed at once in one 256-bit register, AVX-512 or AVX2, "
+        "docs/fixity.md) "
         "hash SHA-512 faster than hashlib and openssl do one file at a time"
         + (
             ", which is how verify gets below both floors"

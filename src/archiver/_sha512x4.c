@@ -218,39 +218,51 @@ cpu_has(const char *name)
         return __builtin_cpu_supports("avx2");
     return 0;
 }
-#else
-static int
-cpu_has(const char *name)
-{
-    (void)name;
-    return 0;
-}
 #endif
 
 typedef void (*kernel_fn)(uint64_t *, const uint8_t *const[LANES], const uint64_t[LANES]);
-static kernel_fn kernel = NULL;
-static const char *kernel_name = NULL;
 
-/* the fastest kernel this CPU runs, or the one named; 0 if it cannot run here */
+typedef struct {
+    const char *name;
+    kernel_fn fn;
+} kernel_entry;
+
+#if HAVE_KERNEL
+/* fastest first */
+static const kernel_entry kernels[] = {{"avx512", compress4_avx512}, {"avx2", compress4_avx2}};
+#define KERNEL_COUNT (sizeof kernels / sizeof kernels[0])
+#else
+static const kernel_entry kernels[] = {{NULL, NULL}};
+#define KERNEL_COUNT 0
+#endif
+
+/* The kernel in use, swapped whole (name and function together) by select(); read atomically,
+ * so a select() on another thread (free-threaded Python) can never tear it. */
+static const kernel_entry *current = NULL;
+
+static const kernel_entry *
+current_kernel(void)
+{
+    return __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+}
+
+/* 1: chosen; 0: the CPU cannot run it; -1: no kernel has that name.  NULL: the fastest. */
 static int
 choose(const char *name)
 {
+    int known = 0;
+    for (size_t i = 0; i < KERNEL_COUNT; i++) {
+        if (name != NULL && strcmp(name, kernels[i].name) != 0)
+            continue;
+        known = 1;
 #if HAVE_KERNEL
-    static const struct {
-        const char *name;
-        kernel_fn fn;
-    } kernels[] = {{"avx512", compress4_avx512}, {"avx2", compress4_avx2}};
-    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
-        if ((name == NULL || strcmp(name, kernels[i].name) == 0) && cpu_has(kernels[i].name)) {
-            kernel = kernels[i].fn;
-            kernel_name = kernels[i].name;
+        if (cpu_has(kernels[i].name)) {
+            __atomic_store_n(&current, &kernels[i], __ATOMIC_RELEASE);
             return 1;
         }
-    }
-#else
-    (void)name;
 #endif
-    return 0;
+    }
+    return known || name == NULL ? 0 : -1;
 }
 
 static uint64_t *
@@ -333,7 +345,8 @@ compress(PyObject *module, PyObject *args)
     PyObject *blocks;
     if (!PyArg_ParseTuple(args, "w*O:compress", &view, &blocks))
         return NULL;
-    if (kernel == NULL) {
+    const kernel_entry *use = current_kernel();
+    if (use == NULL) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "this CPU has neither AVX-512 (F, VL, BW) nor AVX2");
         return NULL;
@@ -377,7 +390,7 @@ compress(PyObject *module, PyObject *args)
         held++;
     }
     if (!failed) {
-        kernel_fn run = kernel;
+        kernel_fn run = use->fn;
         Py_BEGIN_ALLOW_THREADS
         run(state, ptrs, counts);
         Py_END_ALLOW_THREADS
@@ -393,8 +406,9 @@ compress(PyObject *module, PyObject *args)
 
 PyDoc_STRVAR(select_doc,
 "select(name)\n--\n\n"
-"Use the kernel ``name`` (\"avx512\" or \"avx2\") from now on, for tests and benchmarks;\n"
-"ValueError if this CPU cannot run it.  KERNEL names the kernel in use.");
+"Use the kernel ``name`` (\"avx512\" or \"avx2\") from now on, in the whole process: for tests\n"
+"and benchmarks.  ValueError for an unknown name or a kernel this CPU cannot run.  KERNEL names\n"
+"the kernel in use.");
 
 static PyObject *
 select_kernel(PyObject *module, PyObject *args)
@@ -402,11 +416,17 @@ select_kernel(PyObject *module, PyObject *args)
     const char *name;
     if (!PyArg_ParseTuple(args, "s:select", &name))
         return NULL;
-    if (!choose(name)) {
+    int chosen = choose(name);
+    if (chosen < 0) {
+        PyErr_Format(PyExc_ValueError, "no kernel is called %R (avx512, avx2)",
+                     PyTuple_GET_ITEM(args, 0));
+        return NULL;
+    }
+    if (chosen == 0) {
         PyErr_Format(PyExc_ValueError, "kernel %R cannot run on this CPU", PyTuple_GET_ITEM(args, 0));
         return NULL;
     }
-    if (PyModule_AddStringConstant(module, "KERNEL", kernel_name) < 0)
+    if (PyModule_AddStringConstant(module, "KERNEL", current_kernel()->name) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -422,21 +442,24 @@ static PyMethodDef methods[] = {
 static int
 exec_module(PyObject *module)
 {
-    int found = choose(NULL);
+    if (current_kernel() == NULL) /* a second import keeps what select() chose */
+        choose(NULL);
+    const kernel_entry *use = current_kernel();
     if (PyModule_AddIntConstant(module, "LANES", LANES) < 0)
         return -1;
     if (PyModule_AddIntConstant(module, "STATE_BYTES", STATE_BYTES) < 0)
         return -1;
-    if (found ? PyModule_AddStringConstant(module, "KERNEL", kernel_name) < 0
-              : PyModule_AddObjectRef(module, "KERNEL", Py_None) < 0)
+    if (use ? PyModule_AddStringConstant(module, "KERNEL", use->name) < 0
+            : PyModule_AddObjectRef(module, "KERNEL", Py_None) < 0)
         return -1;
-    return PyModule_AddObjectRef(module, "AVAILABLE", found ? Py_True : Py_False);
+    return PyModule_AddObjectRef(module, "AVAILABLE", use ? Py_True : Py_False);
 }
 
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
 #ifdef Py_mod_gil
-    {Py_mod_gil, Py_MOD_GIL_NOT_USED}, /* no shared state: each call works on its own buffers */
+    /* each call works on its own buffers; the kernel in use is read and swapped atomically */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},
 };
@@ -444,7 +467,7 @@ static PyModuleDef_Slot slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "archiver._sha512x4",
-    .m_doc = "Four SHA-512 streams at once (AVX-512); see archiver.lanes.",
+    .m_doc = "Four SHA-512 streams at once (AVX-512 or AVX2); see archiver.lanes.",
     .m_size = 0,
     .m_methods = methods,
     .m_slots = slots,
