@@ -577,6 +577,13 @@ def kernel_speed(rounds: int) -> dict[str, float]:
     return speeds
 
 
+def _append_to_fixity_section(lines: list[str]) -> None:
+    """Add ``lines`` at the end of the fixity section of docs/benchmarks.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    stop = text.index("<!-- END fixity -->")
+    DOCS.write_text(text[:stop] + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
+
+
 def write_kernel_docs(speeds: dict[str, float]) -> None:
     """Append the SHA-512 kernel table to the fixity section."""
     lines = [
@@ -588,10 +595,7 @@ def write_kernel_docs(speeds: dict[str, float]) -> None:
         "|---|---:|",
     ]
     lines += [f"| {name} | {rate:.0f} |" for name, rate in speeds.items()]
-    text = DOCS.read_text(encoding="utf-8")
-    end = "<!-- END fixity -->"
-    stop = text.index(end)
-    DOCS.write_text(text[:stop] + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
+    _append_to_fixity_section(lines)
 
 
 def write_warc_docs(size: int, records: int, best: dict[str, float]) -> None:
@@ -606,10 +610,7 @@ def write_warc_docs(size: int, records: int, best: dict[str, float]) -> None:
         "|---|---:|---:|",
     ]
     lines += [f"| {n} | {s:.2f} | {size / MiB / s:.0f} |" for n, s in best.items()]
-    text = DOCS.read_text(encoding="utf-8")
-    end = "<!-- END fixity -->"
-    stop = text.index(end)
-    DOCS.write_text(text[:stop] + "\n".join(lines) + "\n" + text[stop:], encoding="utf-8")
+    _append_to_fixity_section(lines)
 
 
 if __name__ == "__main__":

@@ -92,18 +92,28 @@ static const uint64_t H512[8] = {
     SCHEDULE((t) + 4); SCHEDULE((t) + 5); SCHEDULE((t) + 6); SCHEDULE((t) + 7); \
     EIGHT(t)
 
-/* Hash nblocks[i] blocks of 128 bytes at ptrs[i] into lane i, all lanes in step; a lane with
- * fewer blocks is masked out (neither read nor updated) once its blocks are done. */
-TARGET static void
-compress4_avx512(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
+/* the longest lane's block count: how many rounds of blocks a call runs */
+static inline uint64_t
+most_blocks(const uint64_t nblocks[LANES])
 {
     uint64_t most = 0;
     for (int i = 0; i < LANES; i++)
         if (nblocks[i] > most)
             most = nblocks[i];
-    const __m256i bswap = _mm256_set_epi8(
-        24, 25, 26, 27, 28, 29, 30, 31, 16, 17, 18, 19, 20, 21, 22, 23,
-        8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    return most;
+}
+
+/* shuffle that turns each 64-bit word from big-endian (SHA-512's order) to the CPU's */
+#define BSWAP64 _mm256_set_epi8(24, 25, 26, 27, 28, 29, 30, 31, 16, 17, 18, 19, 20, 21, 22, 23, \
+                                8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)
+
+/* Hash nblocks[i] blocks of 128 bytes at ptrs[i] into lane i, all lanes in step; a lane with
+ * fewer blocks is masked out (neither read nor updated) once its blocks are done. */
+TARGET static void
+compress4_avx512(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
+{
+    const uint64_t most = most_blocks(nblocks);
+    const __m256i bswap = BSWAP64;
     const __m256i base = _mm256_set_epi64x((long long)(uintptr_t)ptrs[3], (long long)(uintptr_t)ptrs[2],
                                            (long long)(uintptr_t)ptrs[1], (long long)(uintptr_t)ptrs[0]);
     const __m256i counts = _mm256_set_epi64x((long long)nblocks[3], (long long)nblocks[2],
@@ -166,13 +176,8 @@ word_at(const uint8_t *p)
 TARGET static void
 compress4_avx2(uint64_t *state, const uint8_t *const ptrs[LANES], const uint64_t nblocks[LANES])
 {
-    uint64_t most = 0;
-    for (int i = 0; i < LANES; i++)
-        if (nblocks[i] > most)
-            most = nblocks[i];
-    const __m256i bswap = _mm256_set_epi8(
-        24, 25, 26, 27, 28, 29, 30, 31, 16, 17, 18, 19, 20, 21, 22, 23,
-        8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    const uint64_t most = most_blocks(nblocks);
+    const __m256i bswap = BSWAP64;
     V s[8];
     for (int i = 0; i < 8; i++)
         s[i] = _mm256_loadu_si256((const void *)(state + LANES * i));

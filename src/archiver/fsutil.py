@@ -1,4 +1,4 @@
-"""Small file-system helpers shared by every layer: atomic writes.
+"""Small file-system helpers shared by every layer: atomic writes, whole writes to a descriptor.
 
 A file is written aside (a temporary name in the same folder), flushed, fsynced and renamed
 over the target, so a reader never sees a half-written file and a crash leaves the old one::
@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write", "fsync_dir"]
+__all__ = ["atomic_write", "fsync_dir", "write_all"]
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write every byte of ``data`` to the descriptor ``fd`` (os.write may write fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def fsync_dir(path: Path) -> None:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
+from archiver.fsutil import write_all
+
 __all__ = [
     "BLOCK_SIZE",
     "SPLIT_SIZE",
@@ -243,10 +245,7 @@ def _copy_blocks(src: Path, dst: Path, hasher: MultiHasher, *, fsync: bool, bloc
                 if not block:
                     break
                 hasher.update(block)
-                view = memoryview(block)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
+                write_all(fd, block)
             if fsync:
                 os.fsync(fd)
         finally:

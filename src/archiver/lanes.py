@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+from archiver.fsutil import write_all
 from archiver.hashing import FileDigests, copy_and_hash, default_workers, hash_file
 
 
@@ -156,9 +157,7 @@ class _Lane:
         if self.job.consumer is not None:
             self.job.consumer(data)
         if self.fd is not None:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self.fd, view) :]
+            write_all(self.fd, data)
         if self.pending:
             data = self.pending + data
         cut = len(data) - len(data) % _BLOCK
