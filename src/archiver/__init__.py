@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from archiver.capture import CaptureOptions, CaptureSummary, Failure, Seed, capture
     from archiver.collection import Collection
     from archiver.extract import Article, extract
-    from archiver.fixity import FixityReport, verify
+    from archiver.fixity.report import FixityReport
+    from archiver.fixity.verify import verify
     from archiver.pipeline import extract_warc
 
 __all__ = [
