@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
-from archiver.fsutil import write_all
+from archiver.directio import NewFile
 
 __all__ = [
     "BLOCK_SIZE",
@@ -238,18 +238,18 @@ def copy_and_hash(
 
 def _copy_blocks(src: Path, dst: Path, hasher: MultiHasher, *, fsync: bool, block_size: int) -> int:
     with open(src, "rb", buffering=0) as fin:
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        stat = os.fstat(fin.fileno())
+        out = NewFile(dst, size=stat.st_size)  # large files: written around the page cache
         try:
             while True:
                 block = fin.read(block_size)
                 if not block:
                     break
                 hasher.update(block)
-                write_all(fd, block)
-            if fsync:
-                os.fsync(fd)
+                out.write(block)
+            out.finish(fsync=fsync)
         finally:
-            os.close(fd)
+            out.close()
         stat = os.fstat(fin.fileno())
     os.utime(dst, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return hasher.size

@@ -34,11 +34,13 @@ import resource
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from archiver.fsutil import write_all
+from archiver import directio
+from archiver.directio import NewFile
 from archiver.hashing import FileDigests, copy_and_hash, default_workers, hash_file
 
 
@@ -130,34 +132,43 @@ def _padding(tail: bytes, length: int) -> bytes:
 class _Lane:
     """One open job in one lane of a worker."""
 
-    __slots__ = ("fd", "file", "job", "others", "pending", "size")
+    __slots__ = ("file", "job", "others", "out", "pending", "size")
 
-    def __init__(self, job: Job[Any], algorithms: Sequence[str]) -> None:
+    def __init__(self, job: Job[Any], algorithms: Sequence[str], pool: Executor | None) -> None:
         self.job = job
         self.others = [hashlib.new(a) for a in algorithms if a != "sha512"]
         self.size = 0
         self.pending = b""
-        self.fd: int | None = None
+        self.out: NewFile | None = None
         self.file = open(job.source, "rb", buffering=0)  # noqa: SIM115 - closed by close()
         if job.copy_to is not None:
             try:
-                self.fd = os.open(job.copy_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                self.out = NewFile(job.copy_to, size=job.size, pool=pool)
             except BaseException:
                 self.file.close()
                 raise
 
     def read(self) -> tuple[bytes | memoryview, bool]:
         """The next whole blocks for SHA-512, and whether they end the message."""
-        data = self.file.read(CHUNK)
+        data: bytes | memoryview
+        if self.out is not None and self.out.direct:
+            # read straight into the copy's aligned buffer: the copy costs no memory copy; the
+            # buffer is not reused before the next round (two per file, written in turn)
+            room = self.out.space()
+            data = room[: self.file.readinto(room[:CHUNK])]
+            self.out.filled(len(data))
+        else:
+            block = self.file.read(CHUNK)
+            if block and self.job.consumer is not None:
+                self.job.consumer(block)
+            if self.out is not None:
+                self.out.write(block)
+            data = block
         if not data:
             return _padding(self.pending, self.size), True
         self.size += len(data)
         for hasher in self.others:
             hasher.update(data)
-        if self.job.consumer is not None:
-            self.job.consumer(data)
-        if self.fd is not None:
-            write_all(self.fd, data)
         if self.pending:
             data = self.pending + data
         cut = len(data) - len(data) % _BLOCK
@@ -165,8 +176,8 @@ class _Lane:
         return (memoryview(data)[:cut] if cut != len(data) else data), False
 
     def finish(self, sha512: bytes) -> FileDigests:
-        if self.fd is not None and self.job.fsync:
-            os.fsync(self.fd)
+        if self.out is not None:
+            self.out.finish(fsync=self.job.fsync)
         stat = os.fstat(self.file.fileno())
         self.close()
         if self.job.copy_to is not None:
@@ -177,9 +188,8 @@ class _Lane:
 
     def close(self) -> None:
         self.file.close()
-        if self.fd is not None:
-            fd, self.fd = self.fd, None
-            os.close(fd)
+        if self.out is not None:
+            self.out.close()
 
 
 class _Failed:
@@ -226,6 +236,13 @@ class LaneRun(Generic[_T]):
             queue.SimpleQueue()
         )
         self._stop = threading.Event()
+        # direct writes of large copies go to their own threads, so the disk works while the
+        # workers hash (see archiver.directio)
+        self._writers: ThreadPoolExecutor | None = None
+        if directio.switched_on() and any(
+            job.copy_to is not None and job.size >= directio.MIN_SIZE for job in ordered
+        ):
+            self._writers = ThreadPoolExecutor(count, thread_name_prefix="archiver-write")
         self._threads = [
             threading.Thread(target=self._work, args=(n,), name=f"archiver-lanes-{n}", daemon=True)
             for n in range(count)
@@ -234,10 +251,7 @@ class LaneRun(Generic[_T]):
             for thread in self._threads:
                 thread.start()
         except BaseException:  # e.g. "can't start new thread": stop the ones that did start
-            self._stop.set()
-            for thread in self._threads:
-                if thread.ident is not None:
-                    thread.join()
+            self.close()
             raise
         log.info("hashing %d files: %s", len(ordered), describe(self._algorithms))
 
@@ -285,7 +299,7 @@ class LaneRun(Generic[_T]):
                         self._results.put((job, _alone(job, self._algorithms)))
                         continue
                     try:
-                        lanes[i] = _Lane(job, self._algorithms)
+                        lanes[i] = _Lane(job, self._algorithms, self._writers)
                     except OSError as exc:
                         self._results.put((job, _error(job, exc)))
                         continue
@@ -334,7 +348,10 @@ class LaneRun(Generic[_T]):
         """Stop taking jobs, wait for the threads; safe to call more than once."""
         self._stop.set()
         for thread in self._threads:
-            thread.join()
+            if thread.ident is not None:  # started
+                thread.join()
+        if self._writers is not None:
+            self._writers.shutdown()
 
     def __enter__(self) -> LaneRun[_T]:
         return self
