@@ -208,12 +208,9 @@ def touch_new_memory(size: int) -> Timing:
         block.close()
 
 
-def create_empty_files(count: int) -> Timing:
-    """Create ``count`` empty files in a new folder on the benchmark's file system, timing the
-    creation only: what any copy of that many files pays before it writes a byte."""
-    folder = WORK / "empty-files"
-    if folder.exists():
-        shutil.rmtree(folder)
+def create_empty_files(count: int, folder: Path) -> Timing:
+    """Create ``count`` empty files in the new ``folder`` on the benchmark's file system, timing
+    the creation only: what any copy of that many files pays before it writes a byte."""
     folder.mkdir()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
@@ -221,24 +218,26 @@ def create_empty_files(count: int) -> Timing:
         for n in range(count):
             os.close(os.open(folder / f"f{n:05d}", flags, 0o644))
 
-    try:
-        return timed(create)
-    finally:
-        shutil.rmtree(folder)
+    return timed(create)
 
 
 @contextlib.contextmanager
-def lanes_off() -> Iterator[None]:
-    """archiver without its SHA-512 lanes: every digest from hashlib, one file per thread."""
-    before = os.environ.get("ARCHIVER_SHA512_LANES")
-    os.environ["ARCHIVER_SHA512_LANES"] = "0"
+def switched(name: str, value: str) -> Iterator[None]:
+    """The environment variable ``name`` set to ``value`` for the block."""
+    before = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            del os.environ["ARCHIVER_SHA512_LANES"]
+            del os.environ[name]
         else:
-            os.environ["ARCHIVER_SHA512_LANES"] = before
+            os.environ[name] = before
+
+
+def lanes_off() -> contextlib.AbstractContextManager[None]:
+    """archiver without its SHA-512 lanes: every digest from hashlib, one file per thread."""
+    return switched("ARCHIVER_SHA512_LANES", "0")
 
 
 def _cpu() -> float:
@@ -349,25 +348,39 @@ def main(argv: list[str]) -> int:
             print(f"  {name:<44} {seconds:6.2f} s cpu {cpu:6.2f} s (load {loadavg()})")
     shutil.rmtree(warc_bag)
 
+    # Nothing made here is deleted before the section ends: this file system has no journal,
+    # and ext4 then will not reuse an inode freed in the last 30-60 s, scanning past each one
+    # when it creates a file (recently_deleted() in the kernel's profile), so a bag made just
+    # after another was deleted pays for that deletion (up to 1.9 s of system time for 2,203
+    # files in one-off tries, 2026-11-25).  A user bagging a collection pays nothing of it.
+    kept = WORK / "make_bag-rounds"
+    if kept.exists():
+        shutil.rmtree(kept)
+        subprocess.run(["sync"], check=True)
+        time.sleep(61)  # past the window, so this run does not pay for the last one's leftovers
+    kept.mkdir()
+    variants: list[tuple[str, bool, str, str]] = [
+        # (row, fsync, ARCHIVER_SHA512_LANES, ARCHIVER_DIRECT_IO)
+        ("archiver make_bag (2 threads, fsync=False)", False, "1", "1"),
+        ("archiver make_bag (2 threads, fsync=True)", True, "1", "1"),
+        ("archiver make_bag, direct I/O off (page cache, fsync=False)", False, "1", "0"),
+        ("archiver make_bag, lanes off (hashlib, fsync=False)", False, "0", "1"),
+    ]
     for round_no in range(1, max(2, args.rounds - 2) + 1):
         print(f"make_bag round {round_no}")
-        for fsync in (False, True):
-            target = WORK / f"archiver-bag-{int(fsync)}"
+        for n, (name, fsync, lanes_on, direct) in enumerate(variants):
+            target = kept / f"archiver-{round_no}-{n}"
             job = functools.partial(make_bag, payload, target, workers=2, fsync=fsync)
-            record(f"archiver make_bag (2 threads, fsync={fsync})", timed(job))
-            shutil.rmtree(target)
-            subprocess.run(["sync"], check=True)
-        with lanes_off():
-            target = WORK / "archiver-bag-hashlib"
-            job = functools.partial(make_bag, payload, target, workers=2, fsync=False)
-            record("archiver make_bag, lanes off (hashlib, fsync=False)", timed(job))
-            shutil.rmtree(target)
+            lanes_switch = switched("ARCHIVER_SHA512_LANES", lanes_on)
+            with lanes_switch, switched("ARCHIVER_DIRECT_IO", direct):
+                record(name, timed(job))
             subprocess.run(["sync"], check=True)
         record("first touch of fresh memory, payload size", touch_new_memory(size))
-        record(f"create {files} empty files (no data)", create_empty_files(files))
-        copy = WORK / "bagit-copy"
-        if copy.exists():
-            shutil.rmtree(copy)
+        record(
+            f"create {files} empty files (no data)",
+            create_empty_files(files, kept / f"empty-files-{round_no}"),
+        )
+        copy = kept / f"bagit-copy-{round_no}"
         copy_seconds = timed(functools.partial(shutil.copytree, payload, copy))
         subprocess.run(["sync"], check=True)
         warm(copy)
@@ -380,8 +393,8 @@ def main(argv: list[str]) -> int:
             "copytree + bagit-python make_bag",
             (copy_seconds[0] + timing[0], copy_seconds[1] + timing[1]),
         )
-        shutil.rmtree(copy)
         subprocess.run(["sync"], check=True)
+    shutil.rmtree(kept)
     loads.append(loadavg())
 
     kernel = kernel_speed(args.rounds)
@@ -402,6 +415,9 @@ def main(argv: list[str]) -> int:
          "bagit-python validate (processes=2)", "hashlib read+sha512+sha256 (2 threads)", "-"),
         ("make_bag (fsync=False): archiver vs bagit-python", "bagit-python make_bag (processes=2)",
          "archiver make_bag (2 threads, fsync=False)", ">= 2x"),
+        ("make_bag (fsync=False), direct I/O off: archiver vs bagit-python",
+         "bagit-python make_bag (processes=2)",
+         "archiver make_bag, direct I/O off (page cache, fsync=False)", "-"),
         ("make_bag (fsync=False), lanes off: archiver vs bagit-python",
          "bagit-python make_bag (processes=2)",
          "archiver make_bag, lanes off (hashlib, fsync=False)", "-"),
@@ -484,20 +500,18 @@ def write_docs(
         "",
         "Notes: the payload holds no WARC files, so verify's record checks do no work here.  "
         "bagit-python make_bag moves the payload into data/ (it writes no payload bytes) while "
-        "archiver copies it and leaves the source untouched; with fsync=True (the default) "
-        "archiver also waits until the copy is on the disk (this disk writes about 250 MB/s).  "
-        "The copytree row is what the copy alone costs in this run.  On this virtual machine "
-        "the first write to fresh memory costs much system CPU, and how much varies from run "
-        "to run: the first-touch row writes one byte into each page of as much fresh anonymous "
-        "memory as the payload (no file at all), a proxy for the new pages a copy needs.  "
-        "Creating files costs system CPU too, and how much depends on the new folder: the "
-        "create row makes as many empty files as the payload has in one new folder (2,000 "
-        "empty files took from 0.05 to 1.4 s in one-off tries in different new folders of "
-        "this file system, 2026-11-25).  A copy creates every payload file "
-        "anew and puts its bytes into new page-cache pages, so make_bag pays both on top of "
-        "the digests, while bagit-python, bagging in place, creates no payload file and "
-        "writes no payload byte; make_bag can only come near 2x bagit-python when both are "
-        "cheap.  "
+        "archiver copies it and leaves the source untouched.  archiver writes files of 1 MiB "
+        "or more with O_DIRECT (archiver.directio): their bytes go from a few reused buffers "
+        "to the disk, not into new page-cache pages; the direct-I/O-off row writes every file "
+        "through the page cache, as the copytree row does.  With fsync=True (the default) "
+        "archiver also waits until the copy is on the disk.  On this virtual machine new "
+        "page-cache pages are costly, and how costly varies from run to run: the first-touch "
+        "row writes one byte into each page of as much fresh anonymous memory as the payload "
+        "(no file at all), a proxy for the pages a page-cache copy needs.  The create row makes "
+        "as many empty files as the payload has, in one new folder.  Nothing made in the "
+        "make_bag rounds is deleted before they end: this file system has no journal, and ext4 "
+        "then skips, one by one, every inode freed in the last 30-60 s when it creates a file, "
+        "so a bag made just after another was deleted would pay for that deletion.  "
         "The hashlib row is no verifier: it only reads every payload file once and hashes it "
         "with both algorithms on two threads, the least work a verifier built on hashlib (as "
         "bagit-python and archiver with its lanes off are) must do.  archiver's SHA-512 lanes "
