@@ -47,7 +47,9 @@ BUFFER = 1 << 20
 #: Files smaller than this are written through the page cache.
 MIN_SIZE = BUFFER
 #: Buffers kept for reuse when no file holds them (the rest are unmapped).
-_KEEP = 64
+_KEEP = 32
+#: 0 where the platform has no O_DIRECT (macOS): every file then goes through the page cache.
+_O_DIRECT: int = getattr(os, "O_DIRECT", 0)
 
 _free: list[mmap.mmap] = []
 _free_lock = threading.Lock()
@@ -64,7 +66,18 @@ def _take_buffer() -> mmap.mmap:
     with _free_lock:
         if _free:
             return _free.pop()
-    return mmap.mmap(-1, BUFFER)  # page-aligned, so aligned for O_DIRECT
+    # page-aligned, so aligned for O_DIRECT; private, so a forked child never shares the pages
+    return mmap.mmap(-1, BUFFER, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+
+def _forget_buffers() -> None:
+    """In a forked child: start with no spare buffers (and a lock no parent thread holds)."""
+    global _free_lock
+    _free.clear()
+    _free_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_buffers)
 
 
 def _give_back(buffers: list[mmap.mmap]) -> None:
@@ -79,8 +92,10 @@ def _give_back(buffers: list[mmap.mmap]) -> None:
 
 def _set_direct(fd: int, on: bool) -> bool:
     """Set or clear ``O_DIRECT`` on ``fd``; False when the file system refuses it."""
+    if not _O_DIRECT:
+        return not on
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    wanted = flags | os.O_DIRECT if on else flags & ~os.O_DIRECT
+    wanted = flags | _O_DIRECT if on else flags & ~_O_DIRECT
     if wanted == flags:
         return True
     try:
@@ -123,6 +138,7 @@ class NewFile:
                     self._writes.append(None)
         except BaseException:
             self.close()
+            path.unlink(missing_ok=True)  # made by us just above (O_EXCL)
             raise
 
     def space(self) -> memoryview:

@@ -220,26 +220,37 @@ def copy_and_hash(
     *,
     fsync: bool = False,
     block_size: int = BLOCK_SIZE,
+    writers: Executor | None = None,
 ) -> FileDigests:
     """Copy ``source`` to a new file ``target`` and hash it in the same pass (one read).
 
-    The copy keeps the source's modification time.  Raises :class:`OSError` on failure: a
-    half-written copy is worse than none, so the caller must abandon the bag.
+    The copy keeps the source's modification time.  A large file is written around the page
+    cache (:mod:`archiver.directio`), by ``writers`` if given while the next block is read.
+    Raises :class:`OSError` on failure: a half-written copy is worse than none, so the caller
+    must abandon the bag.
     """
     src, dst = Path(source), Path(target)
     algos = list(algorithms)
     hasher = MultiHasher(algos, split=_split(src, algos))
     try:
-        size = _copy_blocks(src, dst, hasher, fsync=fsync, block_size=block_size)
+        size = _copy_blocks(src, dst, hasher, fsync=fsync, block_size=block_size, writers=writers)
     finally:
         hasher.close()
     return FileDigests(dst, size, hasher.hexdigests())
 
 
-def _copy_blocks(src: Path, dst: Path, hasher: MultiHasher, *, fsync: bool, block_size: int) -> int:
+def _copy_blocks(
+    src: Path,
+    dst: Path,
+    hasher: MultiHasher,
+    *,
+    fsync: bool,
+    block_size: int,
+    writers: Executor | None,
+) -> int:
     with open(src, "rb", buffering=0) as fin:
         stat = os.fstat(fin.fileno())
-        out = NewFile(dst, size=stat.st_size)  # large files: written around the page cache
+        out = NewFile(dst, size=stat.st_size, pool=writers)
         try:
             while True:
                 block = fin.read(block_size)

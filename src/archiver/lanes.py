@@ -296,7 +296,7 @@ class LaneRun(Generic[_T]):
                     if job is None:
                         break
                     if id(job) in self._solo:
-                        self._results.put((job, _alone(job, self._algorithms)))
+                        self._results.put((job, _alone(job, self._algorithms, self._writers)))
                         continue
                     try:
                         lanes[i] = _Lane(job, self._algorithms, self._writers)
@@ -405,11 +405,11 @@ def _thread_cap(threads: int, lanes: int) -> int:
     return max(1, min(threads, soft // 4 // (2 * lanes)))
 
 
-def _alone(job: Job[_T], algorithms: Sequence[str]) -> FileDigests:
+def _alone(job: Job[_T], algorithms: Sequence[str], writers: Executor | None) -> FileDigests:
     if job.copy_to is None:
         return hash_file(job.source, algorithms, consumer=job.consumer)
     try:
-        return copy_and_hash(job.source, job.copy_to, algorithms, fsync=job.fsync)
+        return copy_and_hash(job.source, job.copy_to, algorithms, fsync=job.fsync, writers=writers)
     except OSError as exc:
         return _error(job, exc)
 

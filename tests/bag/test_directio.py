@@ -6,6 +6,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,11 @@ def _direct_here(folder: Path) -> bool:
         (folder / ".probe").unlink()
 
 
+needs_direct = pytest.mark.skipif(
+    not _direct_here(Path(tempfile.gettempdir())), reason="this file system refuses O_DIRECT"
+)
+
+
 def _pieces(data: bytes, cuts: list[int]) -> Iterator[bytes]:
     start = 0
     for cut in cuts:
@@ -67,6 +73,7 @@ def test_write_keeps_every_byte(tmp_path: Path, size: int, with_pool: bool) -> N
     assert (tmp_path / "copy").read_bytes() == data
 
 
+@needs_direct
 @settings(max_examples=25, deadline=None)
 @given(size=st.integers(MIN_SIZE, 3 * BUFFER + 2 * ALIGN), step=st.integers(1, BUFFER))
 def test_reading_into_space_keeps_every_byte(tmp_path_factory: Any, size: int, step: int) -> None:
@@ -134,11 +141,10 @@ def test_a_file_system_without_o_direct_gets_page_cache_writes(
     assert (tmp_path / "copy").read_bytes() == data
 
 
+@needs_direct
 def test_a_refused_direct_write_is_done_through_the_page_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ThreadPoolExecutor
 ) -> None:
-    if not _direct_here(tmp_path):
-        pytest.skip("this file system refuses O_DIRECT")
     real = os.pwrite
     refused = []
 
@@ -159,6 +165,7 @@ def test_a_refused_direct_write_is_done_through_the_page_cache(
     assert refused and (tmp_path / "copy").read_bytes() == data
 
 
+@needs_direct
 def test_a_failed_write_in_the_pool_is_raised_and_close_still_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ThreadPoolExecutor
 ) -> None:
@@ -187,8 +194,24 @@ def _big_tree(root: Path) -> dict[str, bytes]:
     return files
 
 
+@needs_direct
 @pytest.mark.skipif(not lanes.usable(("sha512",)), reason="needs the SHA-512 lanes")
-def test_lane_copies_are_exact_with_direct_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("refuse", [False, True])
+def test_lane_copies_are_exact_with_direct_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refuse: bool
+) -> None:
+    """Direct writes really happen (or, refused, fall back) and every copy is exact."""
+    real = os.pwrite
+    direct_writes = []
+
+    def spy(fd: int, data: Any, offset: int) -> int:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            direct_writes.append(offset)
+            if refuse and offset >= BUFFER:  # the device refuses from the second buffer on
+                raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(directio.os, "pwrite", spy)
     files = _big_tree(tmp_path / "src")
     (tmp_path / "dst").mkdir()
     jobs = [
@@ -205,8 +228,10 @@ def test_lane_copies_are_exact_with_direct_writes(tmp_path: Path) -> None:
         assert results[name].hexdigests["sha512"] == hashlib.sha512(data).hexdigest()
         assert results[name].hexdigests["sha256"] == hashlib.sha256(data).hexdigest()
     assert not [t for t in threading.enumerate() if t.name.startswith("archiver-write")]
+    assert direct_writes
 
 
+@needs_direct
 @pytest.mark.skipif(not lanes.usable(("sha512",)), reason="needs the SHA-512 lanes")
 def test_a_failed_direct_write_in_a_lane_is_a_copy_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -245,6 +270,7 @@ def test_bags_are_the_same_with_direct_writes_on_and_off(
     monkeypatch.setenv("ARCHIVER_DIRECT_IO", direct)
     monkeypatch.setenv("ARCHIVER_SHA512_LANES", lanes_on)
     bag = make_bag(col, tmp_path / "bag", fsync=False, workers=2).path
+    assert not [t for t in threading.enumerate() if t.name.startswith("archiver-write")]
     for name, data in files.items():
         assert (bag / "data" / col.path.name / "big" / name).read_bytes() == data
     reference = tmp_path / "reference"
@@ -253,3 +279,53 @@ def test_bags_are_the_same_with_direct_writes_on_and_off(
     make_bag(col, reference, fsync=False, workers=1)
     for manifest in ("manifest-sha512.txt", "manifest-sha256.txt"):
         assert (bag / manifest).read_text() == (reference / manifest).read_text()
+
+
+def test_without_o_direct_on_the_platform_files_go_through_the_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directio, "_O_DIRECT", 0)  # as on macOS
+    data = os.urandom(2 * BUFFER + 1)
+    out = NewFile(tmp_path / "copy", size=len(data))
+    try:
+        assert not out.direct
+        out.write(data)
+        out.finish()
+    finally:
+        out.close()
+    assert (tmp_path / "copy").read_bytes() == data
+
+
+def test_a_failed_open_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(fd: int, on: bool) -> bool:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(directio, "_set_direct", broken)
+    with pytest.raises(OSError, match="Input/output error"):
+        NewFile(tmp_path / "copy", size=MIN_SIZE)
+    assert not (tmp_path / "copy").exists()
+
+
+def test_forked_processes_do_not_share_buffers(tmp_path: Path) -> None:
+    """Spare buffers made before a fork are never written by parent and child at once."""
+    spare = NewFile(tmp_path / "warm", size=MIN_SIZE)  # leaves a buffer in the spare list
+    spare.close()
+    data = {who: os.urandom(BUFFER + ALIGN) for who in ("parent", "child")}
+    for who, content in data.items():
+        (tmp_path / who).write_bytes(content)
+
+    def copies(who: str) -> bool:
+        for n in range(10):
+            target = tmp_path / f"{who}-{n}"
+            copy_and_hash(tmp_path / who, target, ["sha256"])
+            if target.read_bytes() != data[who]:
+                return False
+        return True
+
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os._exit(0 if copies("child") else 1)
+    parent_ok = copies("parent")
+    _, status = os.waitpid(child, 0)
+    assert parent_ok
+    assert os.waitstatus_to_exitcode(status) == 0

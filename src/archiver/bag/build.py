@@ -17,6 +17,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,13 @@ from archiver.bag.tagfiles import format_bag_info, format_manifest
 from archiver.collection import Collection
 from archiver.errors import BagError, BagExistsError, UsageError
 from archiver.fsutil import fsync_dir
-from archiver.hashing import FileDigests, copy_and_hash, hash_file, normalize_algorithm
+from archiver.hashing import (
+    FileDigests,
+    copy_and_hash,
+    default_workers,
+    hash_file,
+    normalize_algorithm,
+)
 from archiver.hashing import run_largest_first as _run
 from archiver.lanes import Job, LaneRun, usable
 
@@ -221,6 +228,8 @@ def _copy_payload(
     def linked(rel: str) -> bool:
         return link == "hardlink" and rel.startswith("archive/") and rel.endswith(".warc.gz")
 
+    writers: Executor | None = None  # the hashlib path's pool for direct writes
+
     def work(rel: str) -> tuple[str, FileDigests]:
         src, dst = source / rel, data_root / rel
         if linked(rel):
@@ -230,7 +239,7 @@ def _copy_payload(
                 raise BagError(result.error, path=src)
             return rel, result
         try:
-            return rel, copy_and_hash(src, dst, algos, fsync=fsync)
+            return rel, copy_and_hash(src, dst, algos, fsync=fsync, writers=writers)
         except OSError as exc:
             raise BagError(f"cannot copy: {exc.strerror or exc}", path=src) from exc
 
@@ -252,13 +261,19 @@ def _copy_payload(
     digests: dict[str, dict[str, str]] = {a: {} for a in algos}
     total = 0
     prefix = f"data/{source.name}/"
-    if usable(algos):
-        done = lane_work()
-    else:
-        log.info("hashing %d files with hashlib, one file per thread", len(payload))
-        done = _run(work, [(size, rel) for rel, size in payload], workers=workers)
-    # closed in every case, so no worker is still copying when the caller removes the staging
-    with contextlib.closing(done):
+    with contextlib.ExitStack() as stack:
+        if usable(algos):
+            done = lane_work()
+        else:
+            log.info("hashing %d files with hashlib, one file per thread", len(payload))
+            threads = workers or default_workers()
+            writers = stack.enter_context(
+                ThreadPoolExecutor(threads, thread_name_prefix="archiver-write")
+            )
+            done = _run(work, [(size, rel) for rel, size in payload], workers=workers)
+        # closed in every case (before the writers stop), so no worker is still copying when
+        # the caller removes the staging folder
+        stack.enter_context(contextlib.closing(done))
         for rel, result in done:
             total += result.size
             if progress is not None:
