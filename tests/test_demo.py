@@ -20,6 +20,7 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "article record(s) written" in out and '"title": "NUG and Resistance' in out
     assert "result:   VALID" in out and "result:   INVALID" in out
     assert "  digests:   SHA-512 lanes" in out or "  digests:   hashlib" in out
+    assert "  copies:    files of 1 MiB or more with O_DIRECT" in out or "  copies:    every" in out
     assert "[warc-block-digest]" in out and "record at offset" in out
     damaged = sorted((out_dir / "bag-damaged").rglob("*.warc.gz"))
     warcs = sorted(set(out_dir.rglob("*.warc.gz")) - set(damaged))

@@ -32,13 +32,14 @@ import errno
 import fcntl
 import mmap
 import os
+import tempfile
 import threading
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
 from archiver.fsutil import write_all
 
-__all__ = ["ALIGN", "BUFFER", "MIN_SIZE", "NewFile", "switched_on"]
+__all__ = ["ALIGN", "BUFFER", "MIN_SIZE", "NewFile", "describe", "switched_on"]
 
 #: Alignment of memory, file offset and length asked of every direct write.
 ALIGN = 4096
@@ -60,6 +61,23 @@ def switched_on() -> bool:
     other value switches them off (every file then goes through the page cache)."""
     value = os.environ.get("ARCHIVER_DIRECT_IO", "").strip().lower()
     return value in ("", "1", "yes", "on", "true")
+
+
+def describe(folder: Path) -> str:
+    """One line for people: how make_bag would write large copies into ``folder``, and why."""
+    if not switched_on():
+        return "every file through the page cache (ARCHIVER_DIRECT_IO switches direct writes off)"
+    if not _O_DIRECT:
+        return "every file through the page cache (this platform has no O_DIRECT)"
+    fd, probe = tempfile.mkstemp(prefix=".archiver-probe-", dir=folder)
+    try:
+        accepted = _set_direct(fd, True)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+    if not accepted:
+        return "every file through the page cache (this file system refuses O_DIRECT)"
+    return f"files of {MIN_SIZE // 2**20} MiB or more with O_DIRECT, around the page cache"
 
 
 def _take_buffer() -> mmap.mmap:

@@ -329,3 +329,17 @@ def test_forked_processes_do_not_share_buffers(tmp_path: Path) -> None:
     _, status = os.waitpid(child, 0)
     assert parent_ok
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_describe_says_how_copies_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = "with O_DIRECT" if _direct_here(tmp_path) else "this file system refuses"
+    assert expected in directio.describe(tmp_path)
+    monkeypatch.setattr(directio, "_set_direct", lambda fd, on: False)
+    assert "this file system refuses O_DIRECT" in directio.describe(tmp_path)
+    monkeypatch.setattr(directio, "_O_DIRECT", 0)
+    assert "this platform has no O_DIRECT" in directio.describe(tmp_path)
+    monkeypatch.setenv("ARCHIVER_DIRECT_IO", "0")
+    assert "ARCHIVER_DIRECT_IO" in directio.describe(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from archiver import directio
 from archiver.bag import make_bag
 from archiver.capture import CaptureOptions, Seed, capture
 from archiver.cli.capture import format_summary
@@ -127,6 +128,15 @@ def _bag_and_verify(col: Collection, output: Path) -> int:
         f"(Payload-Oxum {bag.payload_oxum}); manifests: {', '.join(bag.algorithms)}"
     )
     click.echo(f"  digests:   {describe(bag.algorithms)}")
+    large = sum(
+        1
+        for path in (bag.path / "data").rglob("*")
+        if path.is_file() and path.stat().st_size >= directio.MIN_SIZE
+    )
+    click.echo(
+        f"  copies:    {directio.describe(bag.path.parent)} "
+        f"({large} of the {bag.payload_files} payload files here are that large)"
+    )
     history = output / "fixity-history.sqlite"
     _step("verify: every file's digests and every WARC record's digests")
     report = verify(bag.path, history=history)
