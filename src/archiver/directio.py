@@ -16,10 +16,10 @@ the last partial block, and when ``ARCHIVER_DIRECT_IO`` is set to anything but u
 
     >>> from pathlib import Path
     >>> out = NewFile(Path("copy.bin"), size=4 << 20)  # doctest: +SKIP
-    >>> try:
+    >>> try:  # doctest: +SKIP
     ...     with open("source.bin", "rb", buffering=0) as src:
-    ...         while n := src.readinto(out.space()):
-    ...             out.filled(n)
+    ...         while block := src.read(1 << 20):
+    ...             out.write(block)  # or, if out.direct, readinto(out.space()) + filled(n)
     ...     out.finish(fsync=True)
     ... finally:
     ...     out.close()
@@ -69,12 +69,15 @@ def describe(folder: Path) -> str:
         return "every file through the page cache (ARCHIVER_DIRECT_IO switches direct writes off)"
     if not _O_DIRECT:
         return "every file through the page cache (this platform has no O_DIRECT)"
-    fd, probe = tempfile.mkstemp(prefix=".archiver-probe-", dir=folder)
     try:
-        accepted = _set_direct(fd, True)
-    finally:
-        os.close(fd)
-        os.unlink(probe)
+        fd, probe = tempfile.mkstemp(prefix=".archiver-probe-", dir=folder)
+        try:
+            accepted = _set_direct(fd, True)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:  # only a description: say what stopped the probe
+        return f"unknown: cannot probe {folder} for O_DIRECT ({exc.strerror or exc})"
     if not accepted:
         return "every file through the page cache (this file system refuses O_DIRECT)"
     return f"files of {MIN_SIZE // 2**20} MiB or more with O_DIRECT, around the page cache"

@@ -225,7 +225,8 @@ def copy_and_hash(
     """Copy ``source`` to a new file ``target`` and hash it in the same pass (one read).
 
     The copy keeps the source's modification time.  A large file is written around the page
-    cache (:mod:`archiver.directio`), by ``writers`` if given while the next block is read.
+    cache (:mod:`archiver.directio`); ``writers``, a thread pool that is not the one running
+    this call (it would wait on itself), writes its blocks while the next one is read.
     Raises :class:`OSError` on failure: a half-written copy is worse than none, so the caller
     must abandon the bag.
     """

@@ -343,3 +343,6 @@ def test_describe_says_how_copies_are_written(
     monkeypatch.setenv("ARCHIVER_DIRECT_IO", "0")
     assert "ARCHIVER_DIRECT_IO" in directio.describe(tmp_path)
     assert list(tmp_path.iterdir()) == []  # the probe file is gone
+    monkeypatch.delenv("ARCHIVER_DIRECT_IO")
+    monkeypatch.setattr(directio, "_O_DIRECT", 1)
+    assert "cannot probe" in directio.describe(tmp_path / "missing")

@@ -135,7 +135,7 @@ def _bag_and_verify(col: Collection, output: Path) -> int:
     )
     click.echo(
         f"  copies:    {directio.describe(bag.path.parent)} "
-        f"({large} of the {bag.payload_files} payload files here are that large)"
+        f"(payload files that large here: {large} of {bag.payload_files})"
     )
     history = output / "fixity-history.sqlite"
     _step("verify: every file's digests and every WARC record's digests")
