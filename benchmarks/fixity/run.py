@@ -256,6 +256,54 @@ def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def make_bag_rounds(
+    rounds: int,
+    payload: Path,
+    size: int,
+    files: int,
+    kept: Path,
+    record: Callable[[str, Timing], None],
+) -> None:
+    """The make_bag rounds: archiver's variants, the machine rows, bagit-python on a copy."""
+    variants: list[tuple[str, bool, str, str]] = [
+        # (row, fsync, ARCHIVER_SHA512_LANES, ARCHIVER_DIRECT_IO)
+        ("archiver make_bag (2 threads, fsync=False)", False, "1", "1"),
+        ("archiver make_bag (2 threads, fsync=True)", True, "1", "1"),
+        ("archiver make_bag, direct I/O off (page cache, fsync=False)", False, "1", "0"),
+        ("archiver make_bag, lanes off (hashlib, fsync=False)", False, "0", "1"),
+    ]
+    for round_no in range(1, max(2, rounds - 2) + 1):
+        print(f"make_bag round {round_no}")
+        for n, (name, fsync, lanes_on, direct) in enumerate(variants):
+            target = kept / f"archiver-{round_no}-{n}"
+            job = functools.partial(make_bag, payload, target, workers=2, fsync=fsync)
+            # as bagit-python's copy below: this machine pages out what was not read for 60 s
+            warm(payload)
+            lanes_switch = switched("ARCHIVER_SHA512_LANES", lanes_on)
+            with lanes_switch, switched("ARCHIVER_DIRECT_IO", direct):
+                record(name, timed(job))
+            subprocess.run(["sync"], check=True)
+        record("first touch of fresh memory, payload size", touch_new_memory(size))
+        record(
+            f"create {files} empty files (no data)",
+            create_empty_files(files, kept / f"empty-files-{round_no}"),
+        )
+        copy = kept / f"bagit-copy-{round_no}"
+        copy_seconds = timed(functools.partial(shutil.copytree, payload, copy))
+        subprocess.run(["sync"], check=True)
+        warm(copy)
+        job = functools.partial(bagit.make_bag, str(copy), processes=2, checksums=list(ALGORITHMS))
+        timing = timed(job)
+        record("bagit-python make_bag (processes=2)", timing)
+        record("shutil.copytree (the copy alone)", copy_seconds)
+        # what a user who must keep the source untouched runs: copy, then bag the copy
+        record(
+            "copytree + bagit-python make_bag",
+            (copy_seconds[0] + timing[0], copy_seconds[1] + timing[1]),
+        )
+        subprocess.run(["sync"], check=True)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -348,55 +396,24 @@ def main(argv: list[str]) -> int:
             print(f"  {name:<44} {seconds:6.2f} s cpu {cpu:6.2f} s (load {loadavg()})")
     shutil.rmtree(warc_bag)
 
-    # Nothing made here is deleted before the section ends: this file system has no journal,
-    # and ext4 then will not reuse an inode freed in the last 30-60 s, scanning past each one
-    # when it creates a file (recently_deleted() in the kernel's profile), so a bag made just
-    # after another was deleted pays for that deletion (up to 1.9 s of system time for 2,203
-    # files in one-off tries, 2026-11-25).  A user bagging a collection pays nothing of it.
+    # Nothing made here is deleted before the section ends (about 5 x the payload per round on
+    # disk): this file system has no journal, and ext4 then will not reuse an inode freed in
+    # the last 60 s (360 s while the inode table is not yet written back), scanning past each
+    # one when it creates a file (recently_deleted() in the kernel's profile), so a bag made
+    # just after another was deleted pays for that deletion (up to 1.9 s of system time for
+    # 2,203 files in one-off tries, 2026-11-25).  A user bagging a collection pays nothing of
+    # it.  So the deletions above (and any left from an earlier run) are written back and
+    # left to age past that window first.
     kept = WORK / "make_bag-rounds"
     if kept.exists():
         shutil.rmtree(kept)
-        subprocess.run(["sync"], check=True)
-        time.sleep(61)  # past the window, so this run does not pay for the last one's leftovers
+    subprocess.run(["sync"], check=True)
+    time.sleep(61)
     kept.mkdir()
-    variants: list[tuple[str, bool, str, str]] = [
-        # (row, fsync, ARCHIVER_SHA512_LANES, ARCHIVER_DIRECT_IO)
-        ("archiver make_bag (2 threads, fsync=False)", False, "1", "1"),
-        ("archiver make_bag (2 threads, fsync=True)", True, "1", "1"),
-        ("archiver make_bag, direct I/O off (page cache, fsync=False)", False, "1", "0"),
-        ("archiver make_bag, lanes off (hashlib, fsync=False)", False, "0", "1"),
-    ]
-    for round_no in range(1, max(2, args.rounds - 2) + 1):
-        print(f"make_bag round {round_no}")
-        for n, (name, fsync, lanes_on, direct) in enumerate(variants):
-            target = kept / f"archiver-{round_no}-{n}"
-            job = functools.partial(make_bag, payload, target, workers=2, fsync=fsync)
-            # as bagit-python's copy below: this machine pages out what was not read for 60 s
-            warm(payload)
-            lanes_switch = switched("ARCHIVER_SHA512_LANES", lanes_on)
-            with lanes_switch, switched("ARCHIVER_DIRECT_IO", direct):
-                record(name, timed(job))
-            subprocess.run(["sync"], check=True)
-        record("first touch of fresh memory, payload size", touch_new_memory(size))
-        record(
-            f"create {files} empty files (no data)",
-            create_empty_files(files, kept / f"empty-files-{round_no}"),
-        )
-        copy = kept / f"bagit-copy-{round_no}"
-        copy_seconds = timed(functools.partial(shutil.copytree, payload, copy))
-        subprocess.run(["sync"], check=True)
-        warm(copy)
-        job = functools.partial(bagit.make_bag, str(copy), processes=2, checksums=list(ALGORITHMS))
-        timing = timed(job)
-        record("bagit-python make_bag (processes=2)", timing)
-        record("shutil.copytree (the copy alone)", copy_seconds)
-        # what a user who must keep the source untouched runs: copy, then bag the copy
-        record(
-            "copytree + bagit-python make_bag",
-            (copy_seconds[0] + timing[0], copy_seconds[1] + timing[1]),
-        )
-        subprocess.run(["sync"], check=True)
-    shutil.rmtree(kept)
+    try:
+        make_bag_rounds(args.rounds, payload, size, files, kept, record)
+    finally:
+        shutil.rmtree(kept)
     loads.append(loadavg())
 
     kernel = kernel_speed(args.rounds)
@@ -510,11 +527,12 @@ def write_docs(
         "page-cache pages are costly, and how costly varies from run to run: the first-touch "
         "row writes one byte into each page of as much fresh anonymous memory as the payload "
         "(no file at all), a proxy for the pages a page-cache copy needs.  The create row makes "
-        "as many empty files as the payload has, in one new folder.  Each tool's input is read "
-        "once just before it is timed: this machine pages out (DAMON) what was not read for "
-        "about 60 s.  Nothing made in the "
+        "as many empty files as the payload has, in one new folder.  In the make_bag rounds each "
+        "tool's input is read just before it is timed: this machine pages out (DAMON) what was "
+        "not read for about 60 s.  Nothing made in the "
         "make_bag rounds is deleted before they end: this file system has no journal, and ext4 "
-        "then skips, one by one, every inode freed in the last 30-60 s when it creates a file, "
+        "then skips, one by one, every inode freed in the last 60 s (360 s until the inode "
+        "table is written back) when it creates a file; the rounds start 61 s after a sync.  "
         "so a bag made just after another was deleted would pay for that deletion.  "
         "The hashlib row is no verifier: it only reads every payload file once and hashes it "
         "with both algorithms on two threads, the least work a verifier built on hashlib (as "
