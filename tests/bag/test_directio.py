@@ -346,3 +346,22 @@ def test_describe_says_how_copies_are_written(
     monkeypatch.delenv("ARCHIVER_DIRECT_IO")
     monkeypatch.setattr(directio, "_O_DIRECT", 1)
     assert "cannot probe" in directio.describe(tmp_path / "missing")
+
+
+@needs_direct
+@pytest.mark.skipif(not lanes.usable(("sha512",)), reason="needs the SHA-512 lanes")
+@settings(max_examples=10, deadline=None)
+@given(sizes=st.lists(st.integers(MIN_SIZE - 3, 3 * BUFFER + 300), min_size=1, max_size=6))
+def test_lane_copies_of_any_size_are_exact(tmp_path_factory: Any, sizes: list[int]) -> None:
+    root = tmp_path_factory.mktemp("lanes")
+    jobs = []
+    for n, size in enumerate(sizes):
+        (root / f"s{n}").write_bytes(os.urandom(size))
+        jobs.append(Job(root / f"s{n}", size, n, copy_to=root / f"c{n}"))
+    with LaneRun(jobs, ("sha512", "sha256"), workers=1) as run:
+        results = {job.tag: digests for job, digests in run}
+    for n in range(len(sizes)):
+        data = (root / f"s{n}").read_bytes()
+        assert (root / f"c{n}").read_bytes() == data
+        assert results[n].hexdigests["sha512"] == hashlib.sha512(data).hexdigest()
+        assert results[n].hexdigests["sha256"] == hashlib.sha256(data).hexdigest()
