@@ -208,6 +208,42 @@ def touch_new_memory(size: int) -> Timing:
         block.close()
 
 
+#: When this benchmark last deleted a tree (read by settle(), also across runs).
+DELETED_STAMP = WORK / ".last-deletion"
+#: ext4 without a journal skips inodes freed this many seconds ago (RECENTCY_MIN 60 +
+#: RECENTCY_DIRTY 300 in fs/ext4/ialloc.c: the longer window applies as soon as the inode
+#: table block is dirty, which it is while new files are created next to the freed ones).
+RECENTLY_DELETED_S = 360
+
+
+def remove(tree: Path) -> None:
+    """Delete ``tree`` and note when, for settle()."""
+    shutil.rmtree(tree)
+    DELETED_STAMP.write_text(f"{time.time()}\n", encoding="utf-8")
+
+
+def settle() -> None:
+    """Write everything back and wait until no inode this benchmark freed counts as recent.
+
+    This machine's ext4 has no journal, and ext4 then will not reuse an inode freed in the last
+    360 s, scanning past each one when it creates a file (recently_deleted() under
+    __ext4_new_inode in the kernel's profile), so a bag made within minutes of a deletion
+    pays for it: up to 1.9 s of system time for 2,203 files in one-off tries (2026-11-25),
+    and the first make_bag round after the verify bag was deleted was the slowest in every
+    run until this wait.  A user bagging a collection pays nothing of it, and bagit-python,
+    which renames the payload, creates no inode for it.
+    """
+    subprocess.run(["sync"], check=True)
+    try:
+        deleted = float(DELETED_STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    wait = deleted + RECENTLY_DELETED_S + 1 - time.time()
+    if wait > 0:
+        print(f"waiting {wait:.0f} s for the inodes freed by the last deletion to age")
+        time.sleep(wait)
+
+
 def create_empty_files(count: int, folder: Path) -> Timing:
     """Create ``count`` empty files in the new ``folder`` on the benchmark's file system, timing
     the creation only: what any copy of that many files pays before it writes a byte."""
@@ -323,7 +359,7 @@ def main(argv: list[str]) -> int:
 
     bag_dir = WORK / "bag"
     if bag_dir.exists():
-        shutil.rmtree(bag_dir)
+        remove(bag_dir)
     make_bag(payload, bag_dir, workers=2, fsync=False)
     warm(bag_dir)
     bag_files = [p for p in (bag_dir / "data").rglob("*") if p.is_file()]
@@ -364,7 +400,6 @@ def main(argv: list[str]) -> int:
         )
         record("archiver verify (2 processes)", timed(lambda: archiver_verify("process")))
         record("hashlib read+sha512+sha256 (2 threads)", timed(lambda: hashlib_floor(bag_files)))
-    shutil.rmtree(bag_dir)
 
     # WARC record checks: what reading every record costs on top of the file digests
     warc_size, warc_records = generate_warcs(
@@ -374,7 +409,7 @@ def main(argv: list[str]) -> int:
     )
     warc_bag = WORK / "warc-bag"
     if warc_bag.exists():
-        shutil.rmtree(warc_bag)
+        remove(warc_bag)
     make_bag(WORK / ("warcs-small" if args.small else "warcs"), warc_bag, workers=2, fsync=False)
     warm(warc_bag)
     warc_results: dict[str, list[float]] = {}
@@ -394,26 +429,20 @@ def main(argv: list[str]) -> int:
             seconds, cpu = timed(job)
             warc_results.setdefault(name, []).append(seconds)
             print(f"  {name:<44} {seconds:6.2f} s cpu {cpu:6.2f} s (load {loadavg()})")
-    shutil.rmtree(warc_bag)
 
-    # Nothing made here is deleted before the section ends (about 5 x the payload per round on
-    # disk): this file system has no journal, and ext4 then will not reuse an inode freed in
-    # the last 60 s (360 s while the inode table is not yet written back), scanning past each
-    # one when it creates a file (recently_deleted() in the kernel's profile), so a bag made
-    # just after another was deleted pays for that deletion (up to 1.9 s of system time for
-    # 2,203 files in one-off tries, 2026-11-25).  A user bagging a collection pays nothing of
-    # it.  So the deletions above (and any left from an earlier run) are written back and
-    # left to age past that window first.
+    # Nothing is deleted from here until the make_bag rounds end (about 5 x the payload per
+    # round on disk, plus the bags above): see remove() and settle().
     kept = WORK / "make_bag-rounds"
     if kept.exists():
-        shutil.rmtree(kept)
-    subprocess.run(["sync"], check=True)
-    time.sleep(61)
+        remove(kept)
+    settle()
     kept.mkdir()
     try:
         make_bag_rounds(args.rounds, payload, size, files, kept, record)
     finally:
-        shutil.rmtree(kept)
+        remove(kept)
+        remove(bag_dir)
+        remove(warc_bag)
     loads.append(loadavg())
 
     kernel = kernel_speed(args.rounds)
@@ -531,8 +560,8 @@ def write_docs(
         "tool's input is read just before it is timed: this machine pages out (DAMON) what was "
         "not read for about 60 s.  Nothing made in the "
         "make_bag rounds is deleted before they end: this file system has no journal, and ext4 "
-        "then skips, one by one, every inode freed in the last 60 s (360 s until the inode "
-        "table is written back) when it creates a file; the rounds start 61 s after a sync.  "
+        "then skips, one by one, every inode freed in the last 360 s when it creates a file; the "
+        "rounds start once the benchmark's last deletion is that old.  "
         "so a bag made just after another was deleted would pay for that deletion.  "
         "The hashlib row is no verifier: it only reads every payload file once and hashes it "
         "with both algorithms on two threads, the least work a verifier built on hashlib (as "
