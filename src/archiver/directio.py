@@ -37,6 +37,7 @@ import threading
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
+from archiver import envflags
 from archiver.fsutil import write_all
 
 __all__ = ["ALIGN", "BUFFER", "MIN_SIZE", "NewFile", "describe", "switched_on"]
@@ -57,10 +58,8 @@ _free_lock = threading.Lock()
 
 
 def switched_on() -> bool:
-    """``ARCHIVER_DIRECT_IO``: unset, empty, 1, yes, on or true leave direct writes on; any
-    other value switches them off (every file then goes through the page cache)."""
-    value = os.environ.get("ARCHIVER_DIRECT_IO", "").strip().lower()
-    return value in ("", "1", "yes", "on", "true")
+    """Whether ``ARCHIVER_DIRECT_IO`` leaves direct writes on (:mod:`archiver.envflags`)."""
+    return envflags.switched_on("ARCHIVER_DIRECT_IO")
 
 
 def describe(folder: Path) -> str:
@@ -220,12 +219,17 @@ class NewFile:
             except OSError as exc:
                 if exc.errno != errno.EINVAL or not was_direct:
                     raise
-                with self._lock:  # another write of this file may have cleared it already
-                    if self._fd_direct:
-                        _set_direct(self._fd, False)
-                        self._fd_direct = False
+                self._to_page_cache()
                 continue
             data, offset = data[count:], offset + count
+
+    def _to_page_cache(self) -> None:
+        """Write the rest of the file through the page cache (clear ``O_DIRECT`` once)."""
+        assert self._fd is not None
+        with self._lock:  # another write of this file may have cleared it already
+            if self._fd_direct:
+                _set_direct(self._fd, False)
+                self._fd_direct = False
 
     def finish(self, *, fsync: bool = False) -> None:
         """Write what is left (the tail through the page cache), wait, and ``fsync`` if asked."""
@@ -238,9 +242,7 @@ class NewFile:
             if whole:
                 self._write(data[:whole], self._offset)
             if whole != len(data):
-                if self._fd_direct:
-                    _set_direct(self._fd, False)
-                    self._fd_direct = False
+                self._to_page_cache()
                 self._write(data[whole:], self._offset + whole)
             data.release()
         if fsync:

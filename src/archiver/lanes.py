@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from archiver import directio
+from archiver import envflags
 from archiver.directio import NewFile
 from archiver.hashing import FileDigests, copy_and_hash, default_workers, hash_file
 
@@ -88,10 +88,8 @@ def usable(algorithms: Sequence[str]) -> bool:
 
 
 def _switched_on() -> bool:
-    """``ARCHIVER_SHA512_LANES``: unset, empty, 1, yes, on or true leave the lanes on; any
-    other value (0, no, off, false, ...) switches them off."""
-    value = os.environ.get("ARCHIVER_SHA512_LANES", "").strip().lower()
-    return value in ("", "1", "yes", "on", "true")
+    """Whether ``ARCHIVER_SHA512_LANES`` leaves the lanes on (:mod:`archiver.envflags`)."""
+    return envflags.switched_on("ARCHIVER_SHA512_LANES")
 
 
 def describe(algorithms: Sequence[str]) -> str:
@@ -240,12 +238,8 @@ class LaneRun(Generic[_T]):
         )
         self._stop = threading.Event()
         # direct writes of large copies go to their own threads, so the disk works while the
-        # workers hash (see archiver.directio)
-        self._writers: ThreadPoolExecutor | None = None
-        if directio.switched_on() and any(
-            job.copy_to is not None and job.size >= directio.MIN_SIZE for job in ordered
-        ):
-            self._writers = ThreadPoolExecutor(count, thread_name_prefix="archiver-write")
+        # workers hash (archiver.directio); the pool starts no thread until a copy needs one
+        self._writers = ThreadPoolExecutor(count, thread_name_prefix="archiver-write")
         self._threads = [
             threading.Thread(target=self._work, args=(n,), name=f"archiver-lanes-{n}", daemon=True)
             for n in range(count)
@@ -353,8 +347,7 @@ class LaneRun(Generic[_T]):
         for thread in self._threads:
             if thread.ident is not None:  # started
                 thread.join()
-        if self._writers is not None:
-            self._writers.shutdown()
+        self._writers.shutdown()
 
     def __enter__(self) -> LaneRun[_T]:
         return self

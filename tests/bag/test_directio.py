@@ -47,6 +47,17 @@ needs_direct = pytest.mark.skipif(
 )
 
 
+def _copy(target: Path, data: bytes, *, pool: ThreadPoolExecutor | None = None) -> bool:
+    """Write ``data`` to the new file ``target`` in one write; whether it went direct."""
+    out = NewFile(target, size=len(data), pool=pool)
+    try:
+        out.write(data)
+        out.finish()
+    finally:
+        out.close()
+    return out.direct
+
+
 def _pieces(data: bytes, cuts: list[int]) -> Iterator[bytes]:
     start = 0
     for cut in cuts:
@@ -131,13 +142,7 @@ def test_a_file_system_without_o_direct_gets_page_cache_writes(
 
     monkeypatch.setattr(directio.fcntl, "fcntl", refuse)
     data = os.urandom(2 * BUFFER + 3)
-    out = NewFile(tmp_path / "copy", size=len(data))
-    try:
-        assert not out.direct
-        out.write(data)
-        out.finish()
-    finally:
-        out.close()
+    assert not _copy(tmp_path / "copy", data)
     assert (tmp_path / "copy").read_bytes() == data
 
 
@@ -156,12 +161,7 @@ def test_a_refused_direct_write_is_done_through_the_page_cache(
 
     monkeypatch.setattr(directio.os, "pwrite", picky)
     data = os.urandom(3 * BUFFER + 5)
-    out = NewFile(tmp_path / "copy", size=len(data), pool=pool)
-    try:
-        out.write(data)
-        out.finish()
-    finally:
-        out.close()
+    _copy(tmp_path / "copy", data, pool=pool)
     assert refused and (tmp_path / "copy").read_bytes() == data
 
 
@@ -286,13 +286,7 @@ def test_without_o_direct_on_the_platform_files_go_through_the_page_cache(
 ) -> None:
     monkeypatch.setattr(directio, "_O_DIRECT", 0)  # as on macOS
     data = os.urandom(2 * BUFFER + 1)
-    out = NewFile(tmp_path / "copy", size=len(data))
-    try:
-        assert not out.direct
-        out.write(data)
-        out.finish()
-    finally:
-        out.close()
+    assert not _copy(tmp_path / "copy", data)
     assert (tmp_path / "copy").read_bytes() == data
 
 
