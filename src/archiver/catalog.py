@@ -319,13 +319,17 @@ class Catalog:
         discovered: Iterable[QueueEntry] = (),
         page: tuple[str, str | None, str, str | None, int | None, str] | None = None,
         file_end: tuple[str, int] | None = None,
+        add: QueueEntry | None = None,
     ) -> None:
         """Record, in one transaction, everything one fetched URL produced.
 
         ``page`` is ``(url, seed_url, date, title, status, record_id)``; ``file_end`` is the
-        WARC file and the offset up to which its records are now complete.
+        WARC file and the offset up to which its records are now complete; ``add`` is the
+        queue entry of ``url`` when it is not queued yet (a URL the browser asked for).
         """
         with self._tx() as db:
+            if add is not None:
+                self._enqueue(db, crawl_id, [add])
             self._add_records(db, crawl_id, records)
             db.execute(
                 "UPDATE queue SET state = ?, reason = ?, status = ? WHERE crawl_id = ? AND url = ?",

@@ -234,9 +234,9 @@ def test_absurd_crawl_delay_is_capped(
 ) -> None:
     # A day between requests would freeze the host for the whole run: the delay is capped
     # (300 s in production, like Heritrix's default; shortened here) and the cap is logged.
-    from archiver.capture import crawl
+    from archiver.capture import fetcher
 
-    monkeypatch.setattr(crawl, "_MAX_CRAWL_DELAY", 0.3)
+    monkeypatch.setattr(fetcher, "_MAX_CRAWL_DELAY", 0.3)
     (site.root / "robots.txt").write_text("User-agent: *\nCrawl-delay: 86400\n")
     with site:
         seeds = [site.url("/p0.html"), site.url("/p1.html")]

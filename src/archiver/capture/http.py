@@ -36,7 +36,7 @@ import brotli
 
 from archiver.errors import FetchError
 
-__all__ = ["Exchange", "HttpClient", "Timings", "decode_body"]
+__all__ = ["Exchange", "HttpClient", "Request", "Timings", "TlsInfo", "decode_body"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ _IDLE_SECONDS = 30.0  # an idle connection older than this is closed, not reused
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _BROTLIPY_SLICE = 32  # input bytes per call where brotli has no output limit
 _DECODE_STEP = 1024 * 1024
+_ENCODING_DER = 2  # _ssl.ENCODING_DER, for the certificates of a Python < 3.13 chain
 
 
 @dataclass
@@ -58,6 +59,29 @@ class Timings:
     first_byte: float = 0.0
     total: float = 0.0
     reused_connection: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request shaped by someone else (a browser): method, header fields in order, body.
+
+    :meth:`HttpClient.fetch` writes the request line and ``Host`` itself, then these fields
+    as given, then ``Content-Length`` when there is a body.  Hop-by-hop fields are the
+    caller's to leave out.
+    """
+
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    """What a TLS handshake with a server showed: protocol, cipher, certificate chain (DER)."""
+
+    version: str
+    cipher: str
+    chain: tuple[bytes, ...]
 
 
 @dataclass
@@ -84,6 +108,8 @@ class Exchange:
     request_digest: Any
     truncated: str | None = None
     timings: Timings = field(default_factory=Timings)
+    #: the TLS session of the connection that carried it (None over plain HTTP)
+    tls: TlsInfo | None = None
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """First value of header ``name`` (case-insensitive)."""
@@ -290,9 +316,10 @@ class _BrotliDecoder(_Decoder):
 
 
 class _Connection:
-    def __init__(self, sock: socket.socket, ip: str) -> None:
+    def __init__(self, sock: socket.socket, ip: str, tls: TlsInfo | None = None) -> None:
         self.sock = sock
         self.ip = ip
+        self.tls = tls
         self.leftover = b""
         self.idle_since = 0.0
 
@@ -395,14 +422,16 @@ class HttpClient:
         except OSError as exc:
             raise FetchError(f"cannot connect to {host}:{port}: {exc}", url=url) from exc
         ip = str(sock.getpeername()[0])
+        tls = None
         if scheme == "https":
             try:
                 sock = self._tls.wrap_socket(sock, server_hostname=host)
             except (ssl.SSLError, OSError) as exc:
                 sock.close()
                 raise FetchError(f"TLS handshake failed: {exc}", url=url) from exc
+            tls = _tls_info(sock)
         sock.settimeout(self.read_timeout)
-        return _Connection(sock, ip)
+        return _Connection(sock, ip, tls)
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -420,26 +449,52 @@ class HttpClient:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def build_request(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
-        """The exact request bytes that :meth:`fetch` sends for ``url``."""
+    def build_request(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        request: Request | None = None,
+    ) -> bytes:
+        """The exact request bytes that :meth:`fetch` sends for ``url``.
+
+        Without ``request`` it is this client's own GET; with it, the request line and
+        ``Host`` are followed by the request's fields as given.
+        """
         parts = urlsplit(url)
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        lines = [
-            f"GET {target} HTTP/1.1",
-            f"Host: {parts.netloc}",
-            f"User-Agent: {self.user_agent}",
-            f"Accept: {_ACCEPT}",
-            "Accept-Encoding: gzip, deflate, br",
-            "Connection: keep-alive",
-        ]
-        for name, value in (headers or {}).items():
-            lines.append(f"{name}: {value}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+        if request is None:
+            lines = [
+                f"GET {target} HTTP/1.1",
+                f"Host: {parts.netloc}",
+                f"User-Agent: {self.user_agent}",
+                f"Accept: {_ACCEPT}",
+                "Accept-Encoding: gzip, deflate, br",
+                "Connection: keep-alive",
+            ]
+            lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+            return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+        lines = [f"{request.method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+        lines += [f"{name}: {value}" for name, value in request.headers]
+        if request.body or request.method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(request.body)}")
+        try:
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise FetchError("request header not encodable as Latin-1", url=url) from exc
+        return head + request.body
 
-    def fetch(self, url: str, *, headers: dict[str, str] | None = None) -> Exchange:
-        """GET ``url`` once (no redirects followed, no retries) and return the raw exchange.
+    def fetch(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        request: Request | None = None,
+    ) -> Exchange:
+        """GET ``url`` (or send ``request``) once, no redirects followed, no retries, and
+        return the raw exchange.
 
         Raises :class:`FetchError` on connection errors, timeouts and malformed responses.
         A body over ``max_response_size`` is cut there and marked truncated (``length``);
@@ -450,7 +505,8 @@ class HttpClient:
         host = parts.hostname or ""
         port = parts.port or (443 if scheme == "https" else 80)
         key = (scheme, host, port)
-        request = self.build_request(url, headers=headers)
+        method = request.method if request is not None else "GET"
+        raw_request = self.build_request(url, headers=headers, request=request)
         for attempt in (0, 1):
             conn = self._checkout(key) if attempt == 0 else None
             reused = conn is not None
@@ -459,7 +515,7 @@ class HttpClient:
                 conn = self._connect(url, scheme, host, port)
             connected = time.monotonic()
             try:
-                exchange, reusable = self._exchange(url, conn, request)
+                exchange, reusable = self._exchange(url, conn, raw_request, method)
             except _StaleConnection as exc:
                 conn.close()
                 if reused:
@@ -481,7 +537,9 @@ class HttpClient:
             return exchange
         raise FetchError("could not send the request", url=url)  # pragma: no cover
 
-    def _exchange(self, url: str, conn: _Connection, request: bytes) -> tuple[Exchange, bool]:
+    def _exchange(
+        self, url: str, conn: _Connection, request: bytes, method: str
+    ) -> tuple[Exchange, bool]:
         date = datetime.now(timezone.utc)
         t0 = time.monotonic()
         try:
@@ -494,7 +552,7 @@ class HttpClient:
         request_digest = hashlib.new(self.digest_algorithm, request)
         try:
             return self._read_response(
-                url, conn, spool, block, payload, request, date, t0, request_digest
+                url, conn, spool, block, payload, request, date, t0, request_digest, method
             )
         except BaseException:
             spool.close()
@@ -511,6 +569,7 @@ class HttpClient:
         date: datetime,
         t0: float,
         request_digest: Any,
+        method: str,
     ) -> tuple[Exchange, bool]:
         sock = conn.sock
         buf = conn.leftover
@@ -556,7 +615,7 @@ class HttpClient:
         # -- body framing --
         te = ",".join(v for k, v in headers if k.lower() == "transfer-encoding").lower()
         clen_values = [v for k, v in headers if k.lower() == "content-length"]
-        no_body = status in (204, 304) or 100 <= status < 200
+        no_body = status in (204, 304) or 100 <= status < 200 or method == "HEAD"
         body = _BodyCopier(spool, block, payload, self.max_response_size)
         reusable = not any(k.lower() == "connection" and "close" in v.lower() for k, v in headers)
         deadline = t0 + self.max_response_time
@@ -583,7 +642,7 @@ class HttpClient:
         total = time.monotonic() - t0
         exchange = Exchange(
             url=url,
-            method="GET",
+            method=method,
             request=request,
             response=spool,
             response_length=header_length + body.written,
@@ -598,6 +657,7 @@ class HttpClient:
             request_digest=request_digest,
             truncated=truncated,
             timings=Timings(first_byte=first_byte or total, total=total),
+            tls=conn.tls,
         )
         return exchange, reusable
 
@@ -763,6 +823,31 @@ class _BodyCopier:
         self.payload.update(data)
         self.written += len(data)
         return cut
+
+
+def _tls_info(sock: ssl.SSLSocket) -> TlsInfo:
+    """Protocol, cipher and the certificate chain the server sent (leaf first).
+
+    The whole chain is public API from Python 3.13 (``get_unverified_chain``); before that
+    the same method exists on the private ``_sslobj``, and only the leaf is certain.
+    """
+    chain: list[bytes] = []
+    getter = getattr(sock, "get_unverified_chain", None)
+    if getter is None:
+        getter = getattr(getattr(sock, "_sslobj", None), "get_unverified_chain", None)
+    try:
+        for cert in getter() if getter is not None else ():
+            chain.append(cert if isinstance(cert, bytes) else cert.public_bytes(_ENCODING_DER))
+    except (AttributeError, ValueError, ssl.SSLError):
+        chain = []
+    if not chain:
+        leaf = sock.getpeercert(binary_form=True)
+        if leaf:
+            chain = [leaf]
+    cipher = sock.cipher()
+    return TlsInfo(
+        version=sock.version() or "", cipher=cipher[0] if cipher else "", chain=tuple(chain)
+    )
 
 
 def _is_interim(head: bytes) -> bool:

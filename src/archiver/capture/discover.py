@@ -1,0 +1,148 @@
+"""What a fetched document leads to: its title, outlinks, requisites and new queue entries.
+
+HTML pages and frames yield their links (requisites are queued when the run fetches them),
+stylesheets their ``url()`` and ``@import`` references, feeds and sitemaps their entries.
+Redirects are checked here too: a Location that loops back or goes one hop too far.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archiver.capture.http import Exchange
+from archiver.capture.links import css_links, html_links
+from archiver.capture.seeds import MAX_XML_BYTES, SeedEntry, parse_feed, parse_sitemap
+from archiver.capture.urls import same_site
+from archiver.catalog import Catalog, QueueEntry
+from archiver.errors import SeedError
+from archiver.model import CaptureOptions
+from archiver.textenc import charset_label
+
+__all__ = ["Found", "charset", "discover", "redirect_problem"]
+
+log = logging.getLogger(__name__)
+
+_PARSE_LIMIT = 20 * 1024 * 1024
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+@dataclass
+class Found:
+    """What one document leads to."""
+
+    title: str | None = None
+    outlinks: list[tuple[str, str]] = field(default_factory=list)
+    requisites: list[tuple[str, str]] = field(default_factory=list)
+    #: requisites (and frames) to queue, or feed and sitemap entries
+    entries: list[QueueEntry] = field(default_factory=list)
+
+
+def charset(ex: Exchange) -> str | None:
+    """The charset the response's Content-Type names (see :func:`charset_label`), if any."""
+    ctype = ex.header("Content-Type") or ""
+    for param in ctype.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return charset_label(value)
+    return None
+
+
+def is_html(entry: QueueEntry, ex: Exchange) -> bool:
+    ctype = ex.content_type
+    return ctype in HTML_TYPES or (not ctype and entry.kind in ("page", "frame"))
+
+
+def discover(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> Found:
+    """Title, outlinks, requisites and new queue entries found in a fetched document.
+
+    Raises :class:`SeedError` for a feed or sitemap that cannot be read.
+    """
+    if entry.kind in ("feed", "sitemap"):
+        return Found(entries=_seed_entries(entry, ex, opts))
+    found = Found()
+    frames: set[str] = set()
+    if is_html(entry, ex):
+        links = html_links(ex.decoded_body(limit=_PARSE_LIMIT), ex.url, encoding=charset(ex))
+        found.title, found.outlinks, found.requisites = (
+            links.title,
+            links.outlinks,
+            links.requisites,
+        )
+        if entry.kind == "page":
+            found.requisites = found.requisites + links.frames
+            frames = {u for u, _ in links.frames}
+    elif ex.content_type == "text/css":
+        body = ex.decoded_body(limit=_PARSE_LIMIT).decode(charset(ex) or "utf-8", "replace")
+        found.requisites = css_links(body, ex.url)
+    else:
+        return found
+    if opts.requisites:
+        found.entries = requisite_entries(entry, ex.url, found.requisites, opts, frames=frames)
+    return found
+
+
+def requisite_entries(
+    entry: QueueEntry,
+    base: str,
+    requisites: list[tuple[str, str]],
+    opts: CaptureOptions,
+    *,
+    frames: set[str] | frozenset[str] = frozenset(),
+) -> list[QueueEntry]:
+    """Queue entries for ``requisites`` of the document at ``base`` (in scope only)."""
+    out = []
+    for url, _how in requisites:
+        if not opts.requisites_any_host and not same_site(url, base):
+            continue
+        kind = "frame" if url in frames else "requisite"
+        out.append(QueueEntry(url=url, kind=kind, depth=entry.depth + 1, origin=url, parent=base))
+    return out
+
+
+def _seed_entries(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> list[QueueEntry]:
+    body = ex.decoded_body(limit=MAX_XML_BYTES + 1)
+    try:
+        if len(body) > MAX_XML_BYTES:
+            raise SeedError(f"document larger than {MAX_XML_BYTES} bytes once decoded", url=ex.url)
+        parsed: list[SeedEntry] = (
+            parse_feed(body, url=ex.url)
+            if entry.kind == "feed"
+            else parse_sitemap(body, url=ex.url)
+        )
+    except SeedError as exc:
+        # the text, not the exception: a handler that keeps records (pytest's, a
+        # MemoryHandler) would keep its traceback, and with it the inflated document
+        log.warning("%s", str(exc))
+        raise
+    since = opts.since
+    if isinstance(since, datetime):  # a datetime is a date, but does not compare with one
+        since = since.date()
+    found = []
+    for item in parsed:
+        if since is not None and item.date is not None and item.date < since:
+            continue
+        found.append(
+            QueueEntry(
+                url=item.url, kind=item.kind, depth=entry.depth, origin=item.url, parent=ex.url
+            )
+        )
+    return found
+
+
+def redirect_problem(
+    entry: QueueEntry, target: str | None, catalog: Catalog, crawl_id: int, max_redirects: int
+) -> str | None:
+    """Why following a redirect from ``entry`` to ``target`` must not happen, or None."""
+    if target is None:
+        return "redirect to an unusable Location"
+    origin = entry.origin or entry.url
+    if target == origin or target == entry.url:
+        return f"redirect loop (back to {target})"
+    known = catalog.queue_entry(crawl_id, target)
+    if known is not None and known[1] == origin:
+        return f"redirect loop (back to {target})"
+    if entry.hops + 1 > max_redirects:
+        return f"more than {max_redirects} redirects"
+    return None
