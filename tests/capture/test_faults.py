@@ -457,30 +457,30 @@ def _google_brotli() -> ModuleType:
 def test_brotli_decoding_is_bounded_with_either_binding(
     monkeypatch: pytest.MonkeyPatch, binding: str
 ) -> None:
-    from archiver.capture import http
+    from archiver.capture import decode
 
     module = brotli if binding == "imported" else _google_brotli()
-    monkeypatch.setattr(http, "brotli", module)
+    monkeypatch.setattr(decode, "brotli", module)
     html = b"<title>x</title>" + b"<p>para</p>" * 1000
     comp = module.Compressor(quality=1)
     feed = getattr(comp, "process", None) or comp.compress
     small = feed(html) + comp.finish()
     assert (
-        http.decode_body(iter([small]), chunked=False, content_encoding="br", limit=10**6) == html
+        decode.decode_body(iter([small]), chunked=False, content_encoding="br", limit=10**6) == html
     )
     comp = module.Compressor(quality=1)
     feed = getattr(comp, "process", None) or comp.compress
     bomb = b"".join(feed(bytes(1 << 20)) for _ in range(64)) + comp.finish()
     tracemalloc.start()
     try:
-        out = http.decode_body(iter([bomb]), chunked=False, content_encoding="br", limit=1 << 20)
+        out = decode.decode_body(iter([bomb]), chunked=False, content_encoding="br", limit=1 << 20)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert out == bytes(1 << 20)
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB decoding 64 MiB of br"
     damaged = small[:10] + b"\xff" * 50
-    partial = http.decode_body(iter([damaged]), chunked=False, content_encoding="br", limit=10**6)
+    partial = decode.decode_body(iter([damaged]), chunked=False, content_encoding="br", limit=10**6)
     assert html.startswith(partial)  # stops at the damage, no exception
 
 
