@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean chromium
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,29 @@ $(VENV)/.bench: $(VENV)/.test pyproject.toml
 	$(PIP) install --quiet -e ".[test,dev,bench]"
 	touch $@
 
-demo: $(VENV)/.base
+# Browser capture (`archiver capture --browser`) drives the system's Chromium; nothing ever
+# downloads a browser.  Run as root (CI, a fresh container) on Debian or Ubuntu, make installs
+# the distribution's chromium package when no Chromium is found; otherwise it says how to.
+CHROMIUM_NAMES := chromium chromium-browser google-chrome google-chrome-stable
+chromium:
+	@found=""; for name in $(CHROMIUM_NAMES); do \
+	  command -v $$name >/dev/null 2>&1 && found=$$name && break; done; \
+	if [ -n "$$found" ] || [ -n "$$ARCHIVER_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for browser capture (apt-get install chromium)..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+	  echo "WARNING: could not install chromium: browser capture will not work"; \
+	else \
+	  echo "NOTE: no Chromium found, so 'archiver capture --browser' cannot run (the rest works)."; \
+	  echo "      Install it: sudo apt-get install chromium   (Fedora: sudo dnf install chromium),"; \
+	  echo "      or point ARCHIVER_CHROMIUM at a Chromium or Chrome executable."; \
+	fi
+
+demo: $(VENV)/.base chromium
 	$(VENV)/bin/archiver demo --output demo-output
 
-test: $(VENV)/.test
+test: $(VENV)/.test chromium
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.bench

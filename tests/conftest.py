@@ -34,6 +34,17 @@ def warcio_check_in_process(paths: list[Path]) -> tuple[int, str]:
     return int(code), out.getvalue()
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures the tests measured on the way (browser capture coverage against static)."""
+    from tests.capture.reader import COVERAGE_REPORT
+
+    lines = terminalreporter.config.stash.get(COVERAGE_REPORT, [])
+    if lines:
+        terminalreporter.section("capture coverage")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(autouse=True)
 def _every_warc_passes_warcio_check(
     request: pytest.FixtureRequest, tmp_path: Path

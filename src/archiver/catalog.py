@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from archiver.errors import CollectionError
 __all__ = ["Catalog", "QueueEntry", "StoredRecord", "host_key"]
 
 SCHEMA_VERSION = 1
+_IDLE_READERS = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,10 +72,13 @@ CREATE TABLE IF NOT EXISTS records (
     mime TEXT,
     payload_digest TEXT,
     payload_length INTEGER,
-    refers_to TEXT
+    refers_to TEXT,
+    method TEXT,                 -- a response to a request other than GET: its method
+    request_body TEXT            -- and its body, as the index key carries it
 );
 CREATE INDEX IF NOT EXISTS records_digest ON records (payload_digest);
 CREATE INDEX IF NOT EXISTS records_key ON records (urlkey, date);
+CREATE INDEX IF NOT EXISTS records_url ON records (url, crawl_id);
 CREATE TABLE IF NOT EXISTS pages (
     crawl_id INTEGER NOT NULL,
     url TEXT NOT NULL,
@@ -124,6 +129,10 @@ class StoredRecord:
     payload_digest: str | None
     payload_length: int | None = None
     refers_to: str | None = None
+    #: for a response to a request other than GET (a POST the browser made): the method, and
+    #: the request body in the form the CDXJ key carries it (see :mod:`archiver.capture.postkey`)
+    method: str | None = None
+    request_body: str | None = None
 
 
 def host_key(url: str) -> str:
@@ -157,13 +166,18 @@ class Catalog:
             raise CollectionError(f"catalog cannot be opened: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
         self._seq = 0
-        # lookups from worker threads read through a connection of their own (WAL lets them
-        # read while a commit is written), never waiting for the writers' lock
-        self._local = threading.local()
+        # lookups from worker and proxy threads read through connections of their own (WAL
+        # lets them read while a commit is written), never waiting for the writers' lock;
+        # the connections are lent from a pool, since proxy threads come and go by thousands
+        self._idle: list[sqlite3.Connection] = []
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
 
     def _migrate(self) -> None:
+        record_columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        for name in ("method", "request_body"):  # catalogs from before POST was recorded
+            if name not in record_columns:
+                self._db.execute(f"ALTER TABLE records ADD COLUMN {name} TEXT")
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
         if "host" not in columns:  # catalogs written before the politeness key was stored
             self._db.execute("ALTER TABLE queue ADD COLUMN host TEXT NOT NULL DEFAULT ''")
@@ -178,20 +192,29 @@ class Catalog:
                 reader.close()
             self._readers.clear()
 
-    def _reader(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if self._closed:
-            raise CollectionError("the catalog is closed", path=self.path)
-        if db is None:
-            with self._lock:
-                if self._closed:
-                    raise CollectionError("the catalog is closed", path=self.path)
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection lent for one lookup."""
+        with self._lock:
+            if self._closed:
+                raise CollectionError("the catalog is closed", path=self.path)
+            db = self._idle.pop() if self._idle else None
+            if db is None:
                 db = sqlite3.connect(
                     self.path, check_same_thread=False, isolation_level=None, timeout=30
                 )
                 self._readers.append(db)
-            self._local.db = db
-        return db
+        try:
+            yield db
+        finally:
+            with self._lock:
+                if self._closed:
+                    db.close()
+                elif len(self._idle) < _IDLE_READERS:
+                    self._idle.append(db)
+                else:
+                    self._readers.remove(db)
+                    db.close()
 
     def __enter__(self) -> Catalog:
         return self
@@ -298,6 +321,14 @@ class Catalog:
             ).fetchone()
         return (str(row[0]), row[1]) if row else None
 
+    def queue_kind(self, crawl_id: int, url: str) -> str | None:
+        """The kind (page, requisite, frame, feed, sitemap) ``url`` is queued as, or None."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT kind FROM queue WHERE crawl_id = ? AND url = ?", (crawl_id, url)
+            ).fetchone()
+        return str(row[0]) if row else None
+
     def counts(self, crawl_id: int) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute(
@@ -361,7 +392,9 @@ class Catalog:
         self, db: sqlite3.Connection, crawl_id: int, records: Sequence[StoredRecord]
     ) -> None:
         db.executemany(
-            "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records (record_id, crawl_id, filename, offset, length, type, url,"
+            " urlkey, date, status, mime, payload_digest, payload_length, refers_to, method,"
+            " request_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.record_id,
@@ -378,6 +411,8 @@ class Catalog:
                     r.payload_digest,
                     r.payload_length,
                     r.refers_to,
+                    r.method,
+                    r.request_body,
                 )
                 for r in records
             ],
@@ -435,16 +470,47 @@ class Catalog:
 
         Sees every committed transaction; safe to call from any thread without a lock.
         """
-        row = (
-            self._reader()
-            .execute(
+        with self._reading() as db:
+            row = db.execute(
                 "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
                 " mime, payload_digest, payload_length, refers_to FROM records"
-                " WHERE payload_digest = ? AND type = 'response' ORDER BY date LIMIT 1",
+                " WHERE payload_digest = ? AND type = 'response' AND method IS NULL"
+                " ORDER BY date LIMIT 1",
                 (digest,),
-            )
-            .fetchone()
-        )
+            ).fetchone()
+        return StoredRecord(*row) if row else None
+
+    def captured(self, crawl_id: int, url: str) -> tuple[str, StoredRecord | None] | None:
+        """(queue state, last response or revisit stored) of ``url`` in crawl ``crawl_id``,
+        or None when the crawl has not queued it.
+
+        Safe from any thread.
+        """
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT state FROM queue WHERE crawl_id = ? AND url = ?", (crawl_id, url)
+            ).fetchone()
+            if row is None:
+                return None
+            found = db.execute(
+                "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
+                " mime, payload_digest, payload_length, refers_to FROM records"
+                " WHERE crawl_id = ? AND url = ? AND type IN ('response', 'revisit')"
+                " AND method IS NULL"
+                " ORDER BY date DESC LIMIT 1",
+                (crawl_id, url),
+            ).fetchone()
+        return str(row[0]), StoredRecord(*found) if found else None
+
+    def record(self, record_id: str) -> StoredRecord | None:
+        """The stored record with this WARC-Record-ID.  Safe from any thread."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
+                " mime, payload_digest, payload_length, refers_to FROM records"
+                " WHERE record_id = ?",
+                (record_id,),
+            ).fetchone()
         return StoredRecord(*row) if row else None
 
     def has_responses(self) -> bool:
@@ -465,7 +531,7 @@ class Catalog:
         """Responses and revisits in CDXJ order (urlkey, date), streamed."""
         for row in self._stream(
             "SELECT record_id, filename, offset, length, type, url, urlkey, date, status,"
-            " mime, payload_digest, payload_length, refers_to FROM records"
+            " mime, payload_digest, payload_length, refers_to, method, request_body FROM records"
             " WHERE type IN ('response', 'revisit', 'resource') ORDER BY urlkey, date"
         ):
             yield StoredRecord(*row)

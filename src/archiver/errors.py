@@ -92,6 +92,10 @@ class UnsafeXMLError(SeedError):
     """An XML document tried entity expansion, external entities, or exceeded a size limit."""
 
 
+class BrowserError(ArchiverError):
+    """Headless Chromium cannot be found, started or driven (the capture does not begin)."""
+
+
 # -- WARC ----------------------------------------------------------------------------------
 
 

@@ -97,6 +97,9 @@ def write_cdxj(catalog: Catalog, path: Path) -> int:
             fields["length"] = str(rec.length)
             fields["offset"] = str(rec.offset)
             fields["filename"] = rec.filename
+            if rec.method:  # as cdxj-indexer writes a POST it indexes with --post-append
+                fields["method"] = rec.method
+                fields["requestBody"] = rec.request_body or ""
             fh.write(f"{rec.urlkey} {_timestamp14(rec.date)} {json.dumps(fields)}\n")
             lines += 1
     return lines

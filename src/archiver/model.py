@@ -11,6 +11,8 @@ from archiver._version import __version__
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "BrowserOptions",
+    "BrowserSummary",
     "CaptureOptions",
     "CaptureSummary",
     "Failure",
@@ -45,6 +47,41 @@ class Seed:
     @classmethod
     def sitemap(cls, url: str) -> Seed:
         return cls(url, "sitemap")
+
+
+@dataclass(frozen=True)
+class BrowserOptions:
+    """How pages are loaded in headless Chromium, recorded through archiver's own client.
+
+    >>> CaptureOptions(browser=BrowserOptions(tabs=4)).browser.tabs
+    4
+    """
+
+    #: The Chromium executable; None looks for ``$ARCHIVER_CHROMIUM``, then ``chromium``
+    #: (``chromium-browser``, ``google-chrome``) on PATH.
+    executable: str | None = None
+    #: Pages loaded at once, each in a tab of its own (a fresh browser context per page).
+    tabs: int = 2
+    #: Seconds from navigation to the page's evidence.  A page that takes longer fails with
+    #: that reason; what it loaded until then is kept.
+    page_timeout: float = 60.0
+    #: Scroll through each page in steps of one viewport, so that lazy loaders fire.
+    scroll: bool = True
+    #: Longest wait, in seconds, for the network to go quiet after loading and after scrolling.
+    idle_timeout: float = 10.0
+    #: Store a full-page PNG screenshot (``urn:screenshot:<url>``).
+    screenshot: bool = True
+    #: Store the rendered DOM (``urn:dom:<url>``).
+    dom: bool = True
+    viewport_width: int = 1280
+    viewport_height: int = 800
+    #: POST requests the pages make: ``record`` them (request body kept), or ``skip`` them.
+    post: Literal["record", "skip"] = "record"
+    #: Also fetch what static parsing finds on each page but the browser did not load (the
+    #: other widths of a ``srcset``, print stylesheets), so replay at another size works.
+    static_requisites: bool = True
+    #: Start a fresh Chromium after this many pages (bounds its memory on long runs).
+    restart_after: int = 100
 
 
 @dataclass(frozen=True)
@@ -89,6 +126,8 @@ class CaptureOptions:
     verify_tls: bool = True
     #: Digest algorithm for WARC-Block-Digest / WARC-Payload-Digest.
     digest_algorithm: Literal["sha256", "sha1"] = "sha256"
+    #: Load each page in headless Chromium and keep whatever it fetches (None: static parsing).
+    browser: BrowserOptions | None = None
 
     @property
     def full_user_agent(self) -> str:
@@ -116,6 +155,41 @@ class RecordLocation:
 
 
 @dataclass(frozen=True)
+class BrowserSummary:
+    """What the browser did in one run (counts of this run only)."""
+
+    #: the Chromium that loaded the pages (``Chromium/156.0.8078.114``)
+    chromium: str
+    #: pages loaded in the browser, and of those, pages that hit the time limit
+    pages: int = 0
+    timeouts: int = 0
+    #: requests the browser made that archiver fetched (and stored) for it
+    fetched: int = 0
+    #: requests answered from what this run had stored already (no second fetch)
+    from_archive: int = 0
+    #: URLs the browser loaded that static parsing of the page's HTML and CSS did not find
+    beyond_static: int = 0
+    screenshots: int = 0
+    #: POST requests recorded / skipped; WebSocket handshakes refused (never recorded)
+    posts_recorded: int = 0
+    posts_skipped: int = 0
+    websockets_skipped: int = 0
+    #: HEAD and OPTIONS (CORS preflight) requests fetched and passed on, not recorded
+    relayed: int = 0
+    #: requests with other methods (PUT, DELETE, PATCH, …), refused and never sent
+    refused: int = 0
+    #: requests not made because robots.txt disallows them
+    robots_blocked: int = 0
+    #: requests of Chromium's own that no page made (sign-in, autofill, updates): refused
+    browser_own: int = 0
+    #: responses with an HTTP error status (4xx, 5xx) the browser got, stored as they came;
+    #: no failure of the run (the page's metadata record lists each with its status)
+    http_errors: int = 0
+    #: Chromium restarts (crashes, hangs, and the restarts that bound its memory)
+    restarts: int = 0
+
+
+@dataclass(frozen=True)
 class CaptureSummary:
     """What one :func:`archiver.capture` run did."""
 
@@ -133,6 +207,8 @@ class CaptureSummary:
     warc_files: tuple[str, ...] = field(default_factory=tuple)
     seconds: float = 0.0
     resumed: bool = False
+    #: what the browser did, for a run with ``CaptureOptions(browser=...)``
+    browser: BrowserSummary | None = None
 
     @property
     def ok(self) -> bool:

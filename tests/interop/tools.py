@@ -400,7 +400,8 @@ class PywbReplay:
     (killed if it does not stop) and the folder removed, whatever happened.
 
     ``add()`` puts more WARC files into the running collection (pywb reads the CDXJ index on
-    every request, so one server can serve a whole test module). ``keep_dir=True`` leaves the
+    every request, so one server can serve a whole test module). ``framed=False`` serves pages
+    unframed (``config.yaml``), as a browser test loads them. ``keep_dir=True`` leaves the
     folder (``.root``) in place for a post-mortem. pywb monkeypatches the standard library with
     gevent when it starts, which is why it always runs in a child process here.
     """
@@ -412,8 +413,10 @@ class PywbReplay:
         coll: str = "test",
         start_timeout: float = PYWB_START_TIMEOUT,
         keep_dir: bool = False,
+        framed: bool = True,
     ) -> None:
         self._initial = _as_paths(warc_paths, allow_empty=True)
+        self.framed = framed
         self.coll = coll
         self.start_timeout = start_timeout
         self.keep_dir = keep_dir
@@ -445,6 +448,8 @@ class PywbReplay:
 
     def _setup(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="pywb-"))
+        if not self.framed:  # pages load top-level in a browser, not inside pywb's frame
+            (self.root / "config.yaml").write_text("framed_replay: false\n")
         self._manager("init", self.coll)
         if self._initial:
             self.add(self._initial)

@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from archiver.capture.dedup import PayloadIndex
-from archiver.capture.discover import Found, discover, redirect_problem
+from archiver.capture.discover import Found, discover, is_html, redirect_problem
 from archiver.capture.fetcher import REDIRECTS, Fetcher
 from archiver.capture.hosts import Hosts
 from archiver.capture.http import Exchange, HttpClient
@@ -30,8 +31,11 @@ from archiver.catalog import Catalog, QueueEntry
 from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
 from archiver.indexes import write_cdxj, write_pages
-from archiver.model import CaptureOptions, CaptureSummary, Failure, Seed
+from archiver.model import BrowserOptions, CaptureOptions, CaptureSummary, Failure, Seed
 from archiver.warc.writer import RecordSpec, WarcWriter
+
+if TYPE_CHECKING:
+    from archiver.capture.browser import BrowserCapture
 
 __all__ = ["CaptureProgress", "capture"]
 
@@ -77,6 +81,10 @@ def capture(
         except CaptureError as exc:
             raise UsageError(f"bad seed: {exc}") from exc
         entries.append(QueueEntry(url=url, kind=seed.kind, origin=url))
+    if opts.browser is not None:
+        from archiver.capture.browser.chromium import find_chromium
+
+        find_chromium(opts.browser.executable)  # no Chromium: say so before anything starts
     col = collection if isinstance(collection, Collection) else Collection.ensure(collection)
     with col.write_lock():
         return _Crawl(col, opts, progress).run(entries)
@@ -96,6 +104,16 @@ def _check_options(opts: CaptureOptions) -> None:
         problems.append("max_response_size must be positive and warc_max_size at least 1 KiB")
     if opts.connect_timeout <= 0 or opts.read_timeout <= 0 or opts.max_response_time <= 0:
         problems.append("timeouts must be positive")
+    if opts.browser is not None:
+        b = opts.browser
+        if b.tabs < 1 or b.restart_after < 1:
+            problems.append("browser tabs and restart_after must be at least 1")
+        if b.page_timeout < 5 or b.idle_timeout < 0:
+            problems.append("the browser's page_timeout must be at least 5 s, idle_timeout >= 0")
+        if not (100 <= b.viewport_width <= 8192 and 100 <= b.viewport_height <= 8192):
+            problems.append("the browser viewport must be 100 to 8192 pixels each way")
+        if b.post not in ("record", "skip"):
+            problems.append("browser post must be 'record' or 'skip'")
     agent = opts.full_user_agent
     if not agent.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
         problems.append(f"user agent and contact must be printable ASCII (HTTP headers): {agent!r}")
@@ -122,6 +140,7 @@ class _Crawl:
         self.writer: WarcWriter
         self.store: Store
         self.fetcher: Fetcher
+        self.browser: BrowserCapture | None = None
         self.done = 0
         self.failed = 0
         self.requisites = 0
@@ -198,6 +217,10 @@ class _Crawl:
             )
             try:
                 with client:
+                    limits = {}
+                    if self.opts.browser is not None:
+                        self.browser = self._start_browser(self.opts.browser)
+                        limits["page"] = self.opts.browser.tabs
                     Scheduler(
                         self.catalog,
                         self.crawl_id,
@@ -207,8 +230,11 @@ class _Crawl:
                         process=self._process,
                         finished=self._finished,
                         stop=self.stop,
+                        kind_limits=limits,
                     ).run()
             finally:
+                if self.browser is not None:
+                    self.browser.close()
                 self.writer.close()
                 for name in self.writer.closed_files:
                     self.catalog.file_closed(name)
@@ -218,6 +244,21 @@ class _Crawl:
             return self._summary(started, resumed_id is not None)
         finally:
             self.catalog.close()
+
+    def _start_browser(self, options: BrowserOptions) -> BrowserCapture:
+        from archiver.capture.browser import BrowserCapture
+
+        return BrowserCapture(
+            opts=self.opts,
+            browser=options,
+            store=self.store,
+            fetcher=self.fetcher,
+            catalog=self.catalog,
+            crawl_id=self.crawl_id,
+            collection=self.col.path,
+            archive_dir=self.col.archive_dir,
+            on_truncated=self._note_truncated,
+        ).start()
 
     def _summary(self, started: float, resumed: bool) -> CaptureSummary:
         stats = self.catalog.crawl_stats(self.crawl_id)
@@ -237,6 +278,7 @@ class _Crawl:
             warc_files=tuple(self.writer.closed_files),
             seconds=time.monotonic() - started,
             resumed=resumed,
+            browser=self.browser.summary() if self.browser is not None else None,
         )
 
     def _finished(
@@ -335,6 +377,9 @@ class _Crawl:
                 state, reason = "failed", exc.reason
         # a frame gets its metadata record but is part of its page, not a page itself
         page = entry.kind == "page" and state == "done" and ex.status not in REDIRECTS
+        if page and self.browser is not None and is_html(entry, ex):
+            ok = self.browser.capture_page(entry, ex, found)
+            return Outcome(entry.url, entry.kind, ok=ok)
         extra = None
         if entry.kind in ("page", "frame"):
 

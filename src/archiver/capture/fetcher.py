@@ -29,6 +29,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 _ROBOTS_REDIRECTS = 5
 #: Longest Crawl-delay honoured (Heritrix's default); a day between requests would freeze a host.
 _MAX_CRAWL_DELAY = 300.0
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUS = {429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524}
 
 
@@ -107,19 +108,26 @@ class Fetcher:
 
     def fetch(self, url: str, request: Request | None = None) -> Exchange:
         """Fetch ``url`` (or ``request``); retry connection errors, 429 and 5xx with backoff
-        and jitter.  Raises :class:`FetchError` once the retries are spent."""
+        and jitter.  Raises :class:`FetchError` once the retries are spent.
+
+        A request that may change something on the server (a POST) is sent once, never
+        retried.
+        """
+        retries = self.opts.retries
+        if request is not None and request.method not in _IDEMPOTENT:
+            retries = 0
         attempt = 0
         while True:
             self.hosts.pace(url)
             try:
                 ex = self.client.fetch(url, request=request)
             except FetchError:
-                if attempt >= self.opts.retries or self._stop.is_set():
+                if attempt >= retries or self._stop.is_set():
                     raise
                 self._sleep(self._backoff(attempt))
                 attempt += 1
                 continue
-            if ex.status in _RETRY_STATUS and attempt < self.opts.retries:
+            if ex.status in _RETRY_STATUS and attempt < retries:
                 wait = self._retry_after(ex) if ex.status in (429, 503) else None
                 ex.close()
                 if wait is not None:  # the server asked this client to wait: all its URLs do

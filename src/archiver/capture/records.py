@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from archiver.capture.http import Exchange
+from archiver.capture.exchange import Exchange
+from archiver.capture.postkey import append_query, post_query
 from archiver.catalog import StoredRecord
 from archiver.indexes import url_key
 from archiver.model import RecordLocation
@@ -127,8 +128,10 @@ def metadata_record(
     outlinks: Sequence[tuple[str, str]],
     requisites: Sequence[tuple[str, str]],
     via: str | None,
+    extra_fields: Sequence[tuple[str, str]] = (),
 ) -> RecordSpec:
-    """A ``metadata`` record (application/warc-fields) describing a captured page."""
+    """A ``metadata`` record (application/warc-fields) describing a captured page;
+    ``extra_fields`` (what the browser did) follow its links."""
     t = ex.timings
     fields: list[tuple[str, str]] = []
     if via:
@@ -141,6 +144,7 @@ def metadata_record(
     ]
     fields += [("outlink", f"{u} {how}") for u, how in outlinks]
     fields += [("requisite", f"{u} {how}") for u, how in requisites]
+    fields += extra_fields
     body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
     return RecordSpec(
         rec_type="metadata",
@@ -155,6 +159,19 @@ def metadata_record(
     )
 
 
+def _request_body_key(ex: Exchange) -> tuple[str | None, str | None]:
+    """(method, body as the index key carries it) of a request other than GET."""
+    if ex.method == "GET":
+        return None, None
+    head, _, body = ex.request.partition(b"\r\n\r\n")
+    ctype = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-type":
+            ctype = value.strip().decode("latin-1")
+    return ex.method, post_query(ex.method, ctype, body)
+
+
 def stored(
     spec: RecordSpec,
     loc: RecordLocation,
@@ -163,8 +180,31 @@ def stored(
     algorithm: str,
     refers_to: str | None = None,
 ) -> StoredRecord:
-    """The catalog row describing a written record."""
+    """The catalog row describing a written record.
+
+    Records about the exchange carry its URL; a ``resource`` record of the browser's
+    evidence (screenshot, rendered DOM) carries its own ``urn:`` URI, media type and digest.
+    """
+    if spec.rec_type == "resource":
+        uri = next((v for k, v in spec.headers if k == "WARC-Target-URI"), ex.url)
+        date = next((v for k, v in spec.headers if k == "WARC-Date"), warc_date(ex.date))
+        return StoredRecord(
+            record_id=spec.record_id,
+            filename=loc.filename,
+            offset=loc.offset,
+            length=loc.length,
+            type="resource",
+            url=uri,
+            urlkey=url_key(uri),
+            date=date,
+            status=None,
+            mime=(spec.content_type or "").split(";", 1)[0].strip() or None,
+            payload_digest=spec.block_digest,
+            payload_length=spec.length,
+        )
     is_response = spec.rec_type in ("response", "revisit")
+    method, body_key = _request_body_key(ex) if is_response else (None, None)
+    key_url = append_query(ex.url, method, body_key or "") if method else ex.url
     return StoredRecord(
         record_id=spec.record_id,
         filename=loc.filename,
@@ -172,7 +212,7 @@ def stored(
         length=loc.length,
         type=spec.rec_type,
         url=ex.url,
-        urlkey=url_key(ex.url),
+        urlkey=url_key(key_url),
         date=warc_date(ex.date),
         status=ex.status if is_response else None,
         mime=ex.content_type or None if is_response else None,
@@ -181,4 +221,6 @@ def stored(
         else None,
         payload_length=ex.payload_length if is_response else None,
         refers_to=refers_to,
+        method=method,
+        request_body=body_key,
     )

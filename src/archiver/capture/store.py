@@ -202,9 +202,20 @@ class Store:
         return rows
 
     def finish(
-        self, entry: QueueEntry, *, state: str, reason: str | None = None, status: int | None = None
+        self,
+        entry: QueueEntry,
+        *,
+        state: str,
+        reason: str | None = None,
+        status: int | None = None,
+        queued: bool = True,
     ) -> None:
         """Finish ``entry`` without records (skipped, or failed before any response)."""
         self.catalog.commit_result(
-            self.crawl_id, url=entry.url, state=state, reason=reason, status=status
+            self.crawl_id,
+            url=entry.url,
+            state=state,
+            reason=reason,
+            status=status,
+            add=None if queued else entry,
         )

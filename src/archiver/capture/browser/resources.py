@@ -1,0 +1,429 @@
+"""The browser's requests, answered through archiver's own fetcher and store.
+
+Every request Chromium makes arrives here from the recording proxy, and is answered with
+bytes archiver's client received and stored, so that the WARC holds wire bytes and every
+guarantee of a static capture holds for what the browser loads:
+
+- ``GET``: a URL this run stored already is answered from the WARC file (fetched once, however
+  many pages load it); otherwise it goes through robots.txt, per-host politeness and retries,
+  is stored and committed (de-duplicated, resumable) as a queue entry of its own, then
+  relayed.  A ``Range`` request is fetched whole, and the whole response relayed.
+- ``POST``: sent once, never retried, and recorded with its body (or refused, if the options
+  say ``skip``); its index key carries the body, as replay tools look POSTs up.
+- ``HEAD`` and ``OPTIONS`` (CORS preflights): fetched and relayed, not recorded.
+- WebSocket handshakes and other methods (PUT, DELETE, …): refused, never sent.
+
+Two requests for the same URL at once (two tabs loading the same stylesheet) make one fetch:
+the second waits for the first, then reads what it stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from archiver.capture.browser.proxy import ProxyRequest, Reply, reply_reusable, synthetic
+from archiver.capture.discover import discover
+from archiver.capture.exchange import Exchange, Request
+from archiver.capture.fetcher import REDIRECTS, Fetcher
+from archiver.capture.records import metadata_record
+from archiver.capture.store import Store
+from archiver.capture.urls import normalize_url
+from archiver.catalog import Catalog, QueueEntry, StoredRecord
+from archiver.errors import CaptureError, FetchError, WARCError
+from archiver.model import BrowserOptions, CaptureOptions
+from archiver.warc.blocks import open_warc, read_block
+from archiver.warc.writer import RecordSpec
+
+__all__ = ["BrowserResources", "Counters"]
+
+log = logging.getLogger(__name__)
+
+# Fields the proxy never passes on: hop-by-hop ones, the ones archiver's client writes
+# itself, and conditional or partial requests (archiver wants the whole, current response).
+_DROPPED = frozenset(
+    {
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "accept-encoding",
+        "range",
+        "if-range",
+        "if-none-match",
+        "if-modified-since",
+        "if-match",
+        "if-unmodified-since",
+    }
+)
+_DOCUMENTS = frozenset({"document", "iframe", "frame", "embed", "object"})
+_CHUNK = 256 * 1024
+_WAIT_FOR_OTHER = 300.0
+_CSS_REFS_KEPT = 10_000
+
+
+@dataclass
+class Counters:
+    """What the browser's requests came to in this run (see :class:`BrowserSummary`)."""
+
+    fetched: int = 0
+    from_archive: int = 0
+    posts_recorded: int = 0
+    posts_skipped: int = 0
+    websockets_skipped: int = 0
+    relayed: int = 0
+    refused: int = 0
+    robots_blocked: int = 0
+    browser_own: int = 0
+    http_errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        with self.lock:
+            return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "lock"}
+
+
+def forwarded_headers(request: ProxyRequest) -> tuple[tuple[str, str], ...]:
+    """The browser's header fields as archiver's client sends them on."""
+    kept = [(k, v) for k, v in request.headers if k.lower() not in _DROPPED]
+    kept.append(("Accept-Encoding", "gzip, deflate, br"))
+    kept.append(("Connection", "keep-alive"))
+    return tuple(kept)
+
+
+class _Spool:
+    """Reads of one exchange's spooled response from several threads, each at its position."""
+
+    def __init__(self, ex: Exchange) -> None:
+        self.ex = ex
+        self.lock = threading.Lock()
+
+    def head(self) -> bytes:
+        with self.lock:
+            return self.ex.head_bytes()
+
+    def chunks(self) -> Iterator[bytes]:
+        pos = 0
+        while pos < self.ex.response_length:
+            with self.lock:
+                self.ex.response.seek(pos)
+                data = self.ex.response.read(min(_CHUNK, self.ex.response_length - pos))
+            if not data:
+                return
+            pos += len(data)
+            yield data
+
+
+class BrowserResources:
+    """The proxy's handler: answers each request the browser makes (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        fetcher: Fetcher,
+        store: Store,
+        catalog: Catalog,
+        crawl_id: int,
+        opts: CaptureOptions,
+        browser: BrowserOptions,
+        archive_dir: Path,
+        on_truncated: Callable[[Exchange], None],
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.catalog = catalog
+        self.crawl_id = crawl_id
+        self.opts = opts
+        self.browser = browser
+        self.archive_dir = archive_dir
+        self.on_truncated = on_truncated
+        self.counters = Counters()
+        #: what the User-Agent of every request a page makes contains (its archiver suffix)
+        self.page_agent = opts.full_user_agent
+        self._lock = threading.Lock()
+        self._preloaded: dict[str, _Spool] = {}
+        self._inflight: dict[str, threading.Event] = {}
+        # what static parsing finds in each stylesheet fetched: with the page's own HTML, the
+        # measure of what the browser found beyond static capture
+        self._css_refs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def static_closure(self, urls: Iterable[str]) -> set[str]:
+        """``urls`` and, through the stylesheets among them, what static parsing reaches."""
+        reached = set(urls)
+        todo = list(reached)
+        while todo:
+            with self._lock:
+                refs = self._css_refs.get(todo.pop(), ())
+            for ref in refs:
+                if ref not in reached:
+                    reached.add(ref)
+                    todo.append(ref)
+        return reached
+
+    # -- the pages themselves --------------------------------------------------------------
+
+    def preload(self, url: str, ex: Exchange) -> None:
+        """Answer the browser's requests for ``url`` with ``ex``, the page as archiver stores
+        it, until :meth:`unload`."""
+        with self._lock:
+            self._preloaded[url] = _Spool(ex)
+
+    def unload(self, url: str) -> None:
+        with self._lock:
+            self._preloaded.pop(url, None)
+
+    # -- answering -------------------------------------------------------------------------
+
+    def handle(self, request: ProxyRequest) -> Reply:
+        if self.page_agent not in (request.header("User-Agent") or ""):
+            # Chromium's own traffic (sign-in, autofill, updates): no page asked for it
+            self.counters.add("browser_own")
+            log.debug("refused Chromium's own request %s %s", request.method, request.url)
+            return synthetic(403, "Forbidden", "archiver records only what pages request")
+        if "websocket" in (request.header("Upgrade") or "").lower():
+            self.counters.add("websockets_skipped")
+            return synthetic(403, "Forbidden", "archiver does not record WebSockets")
+        try:
+            url = normalize_url(request.url)
+        except CaptureError as exc:
+            return synthetic(400, "Bad Request", f"archiver cannot fetch this URL: {exc.reason}")
+        method = request.method
+        if method == "GET":
+            return self._get(url, request)
+        if method == "POST":
+            if self.browser.post == "skip":
+                self.counters.add("posts_skipped")
+                return synthetic(403, "Forbidden", "archiver skips POST requests (post='skip')")
+            return self._send(url, request, record=True)
+        if method in ("HEAD", "OPTIONS"):
+            return self._send(url, request, record=False)
+        self.counters.add("refused")
+        return synthetic(405, "Method Not Allowed", f"archiver does not send {method} requests")
+
+    def _get(self, url: str, request: ProxyRequest) -> Reply:
+        with self._lock:
+            spool = self._preloaded.get(url)
+        if spool is not None:
+            return self._relay(spool, "GET")
+        event = self._claim(url)
+        try:
+            known = self.catalog.captured(self.crawl_id, url)
+            if known is not None:
+                state, record = known
+                if record is not None:
+                    reply = self._from_archive(record)
+                    if reply is not None:
+                        self.counters.add("from_archive")
+                        return reply
+                if state == "skipped":
+                    return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt")
+                if state == "failed" and record is None:
+                    return synthetic(502, "Bad Gateway", "archiver: failed earlier in this run")
+                if state == "pending" and self._is_page(url):
+                    # a page of the crawl, framed by another: stored when its own turn comes
+                    return self._send(url, request, record=False)
+            return self._fetch_and_store(url, request)
+        finally:
+            with self._lock:
+                del self._inflight[url]
+            event.set()
+
+    def _claim(self, url: str) -> threading.Event:
+        """Become the one request fetching ``url``, waiting for another one first."""
+        while True:
+            with self._lock:
+                other = self._inflight.get(url)
+                if other is None:
+                    mine = self._inflight[url] = threading.Event()
+                    return mine
+            other.wait(_WAIT_FOR_OTHER)
+
+    def _is_page(self, url: str) -> bool:
+        return self.catalog.queue_kind(self.crawl_id, url) == "page"
+
+    def _entry(self, url: str, request: ProxyRequest) -> QueueEntry:
+        dest = (request.header("Sec-Fetch-Dest") or "").lower()
+        referer = request.header("Referer")
+        parent = None
+        if referer:
+            try:
+                parent = normalize_url(referer)
+            except CaptureError:
+                parent = None
+        kind = "frame" if dest in _DOCUMENTS else "requisite"
+        return QueueEntry(url=url, kind=kind, depth=1, origin=url, parent=parent)
+
+    def _fetch_and_store(self, url: str, request: ProxyRequest) -> Reply:
+        entry = self._entry(url, request)
+        if not self.fetcher.allowed(url):
+            self.counters.add("robots_blocked")
+            reason = "disallowed by robots.txt"
+            self.store.finish(entry, state="skipped", reason=reason, queued=False)
+            return synthetic(403, "Forbidden", f"archiver: {reason}")
+        try:
+            with self.fetcher.hosts.browser_slot(url):
+                ex = self.fetcher.fetch(url, Request("GET", forwarded_headers(request)))
+        except FetchError as exc:
+            self.store.finish(entry, state="failed", reason=exc.reason, queued=False)
+            return synthetic(502, "Bad Gateway", f"archiver: {exc.reason}")
+        try:
+            self._store(entry, ex)
+        except BaseException:
+            ex.close()
+            raise
+        self.counters.add("fetched")
+        return self._relay(_Spool(ex), "GET", close=ex.close)
+
+    def _store(self, entry: QueueEntry, ex: Exchange) -> None:
+        """Store what the server answered.  An HTTP error is kept as the reader's browser got
+        it (a missing favicon.ico, a broken image): the capture of that exchange succeeded, so
+        it is no failure of the run; the page's metadata lists its status."""
+        self.on_truncated(ex)
+        extra = None
+        discovered: list[QueueEntry] = []
+        reason = None
+        if ex.status >= 400:
+            self.counters.add("http_errors")
+            reason = f"HTTP {ex.status} {ex.reason}".strip()
+        elif ex.status not in REDIRECTS:  # a redirect: the browser asks for the target itself
+            found = discover(entry, ex, self.opts)
+            if ex.content_type == "text/css":
+                with self._lock:
+                    self._css_refs[entry.url] = tuple(u for u, _ in found.requisites)
+                    while len(self._css_refs) > _CSS_REFS_KEPT:
+                        self._css_refs.popitem(last=False)
+            if self.browser.static_requisites:
+                discovered = found.entries
+            if entry.kind == "frame":
+
+                def extra(response: RecordSpec) -> list[RecordSpec]:
+                    return [
+                        metadata_record(
+                            ex,
+                            response,
+                            outlinks=found.outlinks,
+                            requisites=found.requisites,
+                            via=entry.parent,
+                        )
+                    ]
+
+        self.store.commit(
+            entry,
+            ex,
+            state="done",
+            reason=reason,
+            discovered=discovered,
+            extra=extra,
+            queued=False,
+        )
+
+    def _send(self, url: str, request: ProxyRequest, *, record: bool) -> Reply:
+        """Fetch a request that is not a stored GET, relay it, and record it if asked."""
+        if not self.fetcher.allowed(url):
+            self.counters.add("robots_blocked")
+            return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt")
+        try:
+            with self.fetcher.hosts.browser_slot(url):
+                ex = self.fetcher.fetch(
+                    url, Request(request.method, forwarded_headers(request), request.body)
+                )
+        except FetchError as exc:
+            return synthetic(502, "Bad Gateway", f"archiver: {exc.reason}")
+        try:
+            if record:
+                self.on_truncated(ex)
+                self.store.write_plain(ex)
+                self.counters.add("posts_recorded")
+            else:
+                self.counters.add("relayed")
+        except BaseException:
+            ex.close()
+            raise
+        return self._relay(_Spool(ex), request.method, close=ex.close)
+
+    def _relay(self, spool: _Spool, method: str, close: Callable[[], None] | None = None) -> Reply:
+        head = spool.head()
+        complete = not spool.ex.truncated
+        return Reply(
+            spool.chunks(),
+            reusable=reply_reusable(head, method=method, complete=complete),
+            close=close,
+        )
+
+    def _from_archive(self, record: StoredRecord) -> Reply | None:
+        """The stored response as it was received (a revisit: its head, the original's body)."""
+        try:
+            fh = open_warc(self.archive_dir, record.filename)
+        except WARCError as exc:
+            log.warning("cannot answer from %s: %s", record.filename, exc)
+            return None
+        opened = [fh]
+
+        def close() -> None:
+            for handle in opened:
+                handle.close()
+
+        try:
+            block = read_block(fh, record.offset)
+            first = next(block.chunks, b"")
+            end = first.find(b"\r\n\r\n")
+            if end < 0:
+                close()
+                return None
+            head = first[: end + 4]
+            complete = "WARC-Truncated" not in block.headers
+            if record.type == "revisit":
+                original = self.catalog.record(record.refers_to or "")
+                if original is None:
+                    close()
+                    return None
+                ofh = open_warc(self.archive_dir, original.filename)
+                opened.append(ofh)
+                chunks = _after_head(read_block(ofh, original.offset).chunks)
+                body: Iterator[bytes] = chunks
+                return Reply(
+                    _chain([head], body),
+                    reusable=reply_reusable(head, method="GET", complete=complete),
+                    close=close,
+                )
+            return Reply(
+                _chain([first], block.chunks),
+                reusable=reply_reusable(head, method="GET", complete=complete),
+                close=close,
+            )
+        except WARCError as exc:
+            log.warning("cannot answer from %s: %s", record.filename, exc)
+            close()
+            return None
+
+
+def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from first
+    yield from rest
+
+
+def _after_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The body of an HTTP response block: what follows its first blank line."""
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            yield buf[end + 4 :]
+            break
+    yield from chunks
