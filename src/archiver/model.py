@@ -11,6 +11,8 @@ from archiver._version import __version__
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "DOM_PREFIX",
+    "SCREENSHOT_PREFIX",
     "BrowserOptions",
     "BrowserSummary",
     "CaptureOptions",
@@ -21,6 +23,12 @@ __all__ = [
 ]
 
 DEFAULT_USER_AGENT = f"archiver/{__version__} (+https://pypi.org/project/archiver/)"
+
+#: WARC-Target-URI prefixes of a browser capture's evidence records (``resource``, concurrent
+#: to the page's response): its full-page screenshot (the prefix Browsertrix uses) and its
+#: rendered DOM
+SCREENSHOT_PREFIX = "urn:screenshot:"
+DOM_PREFIX = "urn:dom:"
 
 SeedKind = Literal["page", "feed", "sitemap"]
 

@@ -37,6 +37,7 @@ from archiver.collection import Collection
 from archiver.errors import ExtractError, WARCFormatError
 from archiver.extract import Article, RecordRef, SiteRules, Source, extract
 from archiver.fsutil import atomic_write
+from archiver.model import DOM_PREFIX
 from archiver.schema import validate
 
 __all__ = [
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 
 #: Responses larger than this are not extracted (logged and skipped).
 MAX_HTML_BYTES = 50 * 1024 * 1024
+#: A page whose HTML as served yields fewer words is extracted from its rendered DOM instead,
+#: when a browser capture stored one that yields more (the article is rendered by script).
+_RENDERED_MIN_WORDS = 50
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -192,7 +196,18 @@ def _is_html(http_headers: Any) -> bool:
     return any(t in content_type for t in _HTML_TYPES)
 
 
+def _is_rendered_dom(record: Any) -> bool:
+    """A browser capture's rendered DOM of a page (``resource``, ``urn:dom:<url>``)."""
+    if record.rec_type != "resource":
+        return False
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    ctype = (record.rec_headers.get_header("Content-Type") or "").lower()
+    return uri.startswith(DOM_PREFIX) and any(t in ctype for t in _HTML_TYPES)
+
+
 def _is_candidate(record: Any) -> bool:
+    if _is_rendered_dom(record):
+        return True
     if record.rec_type == "revisit" and record.http_headers is None:
         return True  # a revisit without HTTP headers: the original response decides
     if record.rec_type not in ("response", "revisit") or record.http_headers is None:
@@ -235,54 +250,132 @@ def extract_warc(
 
     ``index`` resolves revisits (by default, an index of this file alone); pages that fail to
     extract are logged and appended to ``failures`` if given.
+
+    Where a page's HTML as served holds (almost) no article text, because scripts render the
+    article, and a browser capture stored the rendered DOM (``urn:dom:<url>``, concurrent to
+    the response), the article comes from the rendered DOM when that holds more, and its
+    ``source`` names that record.
     """
     warc = Path(path)
     index = index or PayloadIndex((warc,))
+    waiting: dict[str, Article] = {}  # response id -> article short enough to want its DOM
     for record, offset, length in _records(warc, read=True):
         if not _is_candidate(record):
             continue
         headers = record.rec_headers
-        url = headers.get_header("WARC-Target-URI") or ""
-        payload = record.payload
-        http_headers = record.http_headers
-        refers_to = None
-        if record.rec_type == "revisit":
-            loc = index.find(
-                digest=headers.get_header("WARC-Payload-Digest"),
-                uri=headers.get_header("WARC-Refers-To-Target-URI"),
-                date=headers.get_header("WARC-Refers-To-Date"),
-            )
-            if loc is None:
-                log.warning("%s: revisit of %s: original response not found", warc.name, url)
-                continue
-            payload, original_headers, refers_to = _fetch_payload(loc)
-            if (
-                original_headers is None
-                or original_headers.get_statuscode() != "200"
-                or not _is_html(original_headers)
-            ):
-                continue
-            http_headers = original_headers
-        if payload is None:
+        if _is_rendered_dom(record):
+            raw = waiting.pop(headers.get_header("WARC-Concurrent-To") or "", None)
+            if raw is not None:
+                yield _better_of(raw, record, warc, offset, length, rules, failures)
             continue
-        source = Source(
+        yield from waiting.values()  # a page's records are written together: no DOM follows
+        waiting.clear()
+        article = _extract_response(record, warc, offset, length, index, rules, failures)
+        if article is None:
+            continue
+        if _words(article.text) < _RENDERED_MIN_WORDS:
+            waiting[headers.get_header("WARC-Record-ID") or ""] = article
+        else:
+            yield article
+    yield from waiting.values()
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _extract_response(
+    record: Any,
+    warc: Path,
+    offset: int,
+    length: int,
+    index: PayloadIndex,
+    rules: SiteRules | None,
+    failures: list[ExtractFailure] | None,
+) -> Article | None:
+    """The article of a response (or revisit) record, or None (not HTML 200, or failed)."""
+    headers = record.rec_headers
+    url = headers.get_header("WARC-Target-URI") or ""
+    payload = record.payload
+    http_headers = record.http_headers
+    refers_to = None
+    if record.rec_type == "revisit":
+        loc = index.find(
+            digest=headers.get_header("WARC-Payload-Digest"),
+            uri=headers.get_header("WARC-Refers-To-Target-URI"),
+            date=headers.get_header("WARC-Refers-To-Date"),
+        )
+        if loc is None:
+            log.warning("%s: revisit of %s: original response not found", warc.name, url)
+            return None
+        payload, original_headers, refers_to = _fetch_payload(loc)
+        if (
+            original_headers is None
+            or original_headers.get_statuscode() != "200"
+            or not _is_html(original_headers)
+        ):
+            return None
+        http_headers = original_headers
+    if payload is None:
+        return None
+    source = Source(
+        warc_filename=warc.name,
+        record_id=headers.get_header("WARC-Record-ID") or "",
+        offset=offset,
+        length=length,
+        target_uri=url,
+        date=headers.get_header("WARC-Date") or "",
+        payload_digest=headers.get_header("WARC-Payload-Digest"),
+        refers_to=refers_to,
+    )
+    try:
+        article = extract(payload, url=url, headers=_headers_dict(http_headers), rules=rules)
+    except ExtractError as exc:
+        log.warning("%s at %d: %s", warc.name, offset, exc)
+        if failures is not None:
+            failures.append(ExtractFailure(url, str(exc), warc.name, offset))
+        return None
+    return article.with_source(source)
+
+
+def _better_of(
+    raw: Article,
+    record: Any,
+    warc: Path,
+    offset: int,
+    length: int,
+    rules: SiteRules | None,
+    failures: list[ExtractFailure] | None,
+) -> Article:
+    """The article of the rendered DOM ``record`` if it holds more text than ``raw``."""
+    payload = record.payload
+    if payload is None:
+        return raw
+    headers = record.rec_headers
+    try:
+        rendered = extract(
+            payload,
+            url=raw.url,
+            headers={"Content-Type": headers.get_header("Content-Type") or "text/html"},
+            rules=rules,
+        )
+    except ExtractError as exc:
+        log.warning("%s at %d (rendered DOM): %s", warc.name, offset, exc)
+        if failures is not None:
+            failures.append(ExtractFailure(raw.url, str(exc), warc.name, offset))
+        return raw
+    if _words(rendered.text) <= _words(raw.text):
+        return raw
+    return rendered.with_source(
+        Source(
             warc_filename=warc.name,
             record_id=headers.get_header("WARC-Record-ID") or "",
             offset=offset,
             length=length,
-            target_uri=url,
+            target_uri=headers.get_header("WARC-Target-URI") or "",
             date=headers.get_header("WARC-Date") or "",
-            payload_digest=headers.get_header("WARC-Payload-Digest"),
-            refers_to=refers_to,
         )
-        try:
-            article = extract(payload, url=url, headers=_headers_dict(http_headers), rules=rules)
-        except ExtractError as exc:
-            log.warning("%s at %d: %s", warc.name, offset, exc)
-            if failures is not None:
-                failures.append(ExtractFailure(url, str(exc), warc.name, offset))
-            continue
-        yield article.with_source(source)
+    )
 
 
 @dataclass(frozen=True)

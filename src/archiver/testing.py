@@ -88,6 +88,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
         self.wfile.flush()
 
+    def do_POST(self) -> None:
+        """Other methods reach custom routes only (the site's files answer GET alone)."""
+        route = self.server.site.routes.get(urlsplit(self.path).path)
+        with self.server.site.stats.lock:
+            self.server.site.stats.requests.append(
+                (time.monotonic(), self.path, self.headers.get("User-Agent", ""))
+            )
+        if route is not None:
+            route(self)
+        else:
+            self.send_raw(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+
+    do_OPTIONS = do_POST
+    do_PUT = do_POST
+
     def do_GET(self) -> None:
         site = self.server.site
         with site.stats.lock:

@@ -25,6 +25,7 @@ from tests.capture.reader import (
     JSON_COMMENT,
     LAST_LIVE_ITEM,
     LIVE_PAGES,
+    RENDERED_TITLE,
     chromium_or_skip,
     read_like_a_reader,
     server_paths,
@@ -206,3 +207,36 @@ def test_capture_json_summary_reports_the_browser(captured: dict[str, object]) -
     browser = json.loads(json.dumps(data, default=str))["browser"]
     assert browser["chromium"].startswith("Chromium/")
     assert browser["screenshots"] == len(LIVE_PAGES)
+
+
+def test_an_article_rendered_by_script_is_extracted_from_the_rendered_dom(
+    captured: dict[str, object], tmp_path: Path
+) -> None:
+    from archiver.pipeline import extract_collection
+
+    root: Path = captured["root"]  # type: ignore[assignment]
+    origin: str = captured["origin"]  # type: ignore[assignment]
+    rendered, served = origin + LIVE_PAGES[2], origin + LIVE_PAGES[0]
+    summary = extract_collection(root / "browser", output=tmp_path / "browser.jsonl")
+    assert summary.ok, (summary.invalid, summary.failures)
+    records = {
+        r["url"]: r for r in map(json.loads, (tmp_path / "browser.jsonl").read_text().splitlines())
+    }
+    article = records[rendered]
+    assert article["title"] == RENDERED_TITLE
+    assert len(article["text"].split()) > 300
+    assert article["source"]["target_uri"] == "urn:dom:" + rendered
+    dom = next(
+        r
+        for r in read_records(Collection.open(root / "browser").warc_files())
+        if r.url == "urn:dom:" + rendered
+    )
+    assert article["source"]["record_id"] == dom.id
+    # a page whose HTML as served holds its article keeps pointing at its response record
+    assert records[served]["source"]["target_uri"] == served
+    # static capture has no rendered DOM: the script-rendered article yields nothing there
+    extract_collection(root / "static", output=tmp_path / "static.jsonl")
+    static_urls = {
+        json.loads(line)["url"] for line in (tmp_path / "static.jsonl").read_text().splitlines()
+    }
+    assert rendered not in static_urls

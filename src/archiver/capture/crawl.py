@@ -235,6 +235,7 @@ class _Crawl:
             finally:
                 if self.browser is not None:
                     self.browser.close()
+                self.store.close()
                 self.writer.close()
                 for name in self.writer.closed_files:
                     self.catalog.file_closed(name)
@@ -258,6 +259,7 @@ class _Crawl:
             collection=self.col.path,
             archive_dir=self.col.archive_dir,
             on_truncated=self._note_truncated,
+            on_skipped=lambda url, reason: self.skipped.append(Failure(url=url, reason=reason)),
         ).start()
 
     def _summary(self, started: float, resumed: bool) -> CaptureSummary:
@@ -320,8 +322,17 @@ class _Crawl:
             return Outcome(url, entry.kind, ok=False, skipped=True)
         if entry.hops > self.opts.max_redirects:
             return self._fail(entry, f"more than {self.opts.max_redirects} redirects")
+        if self.browser is not None and entry.kind in ("requisite", "frame"):
+            # the browser may be fetching the same URL for a page: one of the two fetches it
+            with self.browser.resources.claimed(url) as needed:
+                if not needed:
+                    return Outcome(url, entry.kind, ok=True)
+                return self._fetch_and_store(entry)
+        return self._fetch_and_store(entry)
+
+    def _fetch_and_store(self, entry: QueueEntry) -> Outcome:
         try:
-            ex = self.fetcher.fetch(url)
+            ex = self.fetcher.fetch(entry.url)
         except FetchError as exc:
             return self._fail(entry, exc.reason)
         with ex:

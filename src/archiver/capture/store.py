@@ -19,6 +19,7 @@ from archiver.capture.dedup import PayloadIndex
 from archiver.capture.http import Exchange
 from archiver.capture.records import exchange_records, stored
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
+from archiver.errors import CaptureError
 from archiver.model import RecordLocation
 from archiver.warc.writer import RecordSpec, WarcWriter, format_digest, warc_date
 
@@ -56,6 +57,16 @@ class Store:
         self.dedup = dedup
         self.lock = threading.Lock()
         self._tls_hosts: set[str] = set()
+        self._closed = False
+
+    def close(self) -> None:
+        """Accept nothing more (a browser request still under way when the run ends)."""
+        with self.lock:
+            self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CaptureError("the capture run has ended; not stored", url="")
 
     def _digest(self, ex: Exchange) -> str | None:
         """The payload digest to de-duplicate on, or None if this exchange is never a revisit."""
@@ -116,6 +127,7 @@ class Store:
         """Write a request/response pair that finishes no queue entry (robots.txt, a POST)."""
         digest = self._digest(ex)
         with self.lock:
+            self._check_open()
             original = self.payloads.lookup(digest)[0] if digest else None
             request, response = exchange_records(ex, algorithm=self.algorithm, original=original)
             specs = [request, response, *self._tls_record(ex, response)]
@@ -160,6 +172,7 @@ class Store:
         specs, response = build(original)
         prepared = self.writer.prepare(specs)
         with self.lock:
+            self._check_open()
             if digest and original is None and (now := self.payloads.recheck(digest, token)):
                 # The same payload was stored meanwhile by another worker: a revisit after all.
                 original = now
@@ -211,6 +224,8 @@ class Store:
         queued: bool = True,
     ) -> None:
         """Finish ``entry`` without records (skipped, or failed before any response)."""
+        with self.lock:
+            self._check_open()
         self.catalog.commit_result(
             self.crawl_id,
             url=entry.url,

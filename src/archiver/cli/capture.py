@@ -13,6 +13,7 @@ import click
 
 from archiver.capture import CaptureOptions, CaptureSummary, Seed, capture
 from archiver.capture.crawl import CaptureProgress
+from archiver.model import BrowserOptions
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -67,6 +68,25 @@ def format_summary(summary: CaptureSummary) -> str:
     ]
     if summary.resumed:
         lines.append("  (resumed an unfinished capture)")
+    if summary.browser is not None:
+        b = summary.browser
+        lines.append(
+            f"  browser: {b.chromium}, {b.pages} page(s) loaded ({b.timeouts} hit the time limit), "
+            f"{b.screenshots} screenshot(s)"
+        )
+        lines.append(
+            f"    {b.fetched} request(s) fetched for it, {b.from_archive} answered from what this "
+            f"run stored; {b.beyond_static} URL(s) found beyond static parsing"
+        )
+        lines.append(
+            f"    POST {b.posts_recorded} recorded, {b.posts_skipped} skipped; WebSockets "
+            f"{b.websockets_skipped} skipped; HEAD/OPTIONS {b.relayed} passed on unrecorded; "
+            f"other methods {b.refused} refused; robots.txt {b.robots_blocked} blocked"
+        )
+        if b.http_errors:
+            lines.append(f"    {b.http_errors} response(s) with an HTTP error kept as served")
+        if b.restarts:
+            lines.append(f"    Chromium restarted {b.restarts} time(s)")
     if summary.skipped:
         lines.append(f"  {len(summary.skipped)} URL(s) skipped:")
         lines += [f"    {s.url}: {s.reason}" for s in summary.skipped[:20]]
@@ -160,6 +180,40 @@ def format_summary(summary: CaptureSummary) -> str:
 @click.option("--contact", default=None, help="Contact URL or e-mail added to the User-Agent.")
 @click.option("--operator", default=None, help="Operator named in the warcinfo records.")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option(
+    "--browser",
+    "use_browser",
+    is_flag=True,
+    help="Load each page in headless Chromium and keep whatever it fetches.",
+)
+@click.option(
+    "--chromium",
+    metavar="PATH",
+    default=None,
+    help="Chromium executable for --browser (default: chromium on PATH, or ARCHIVER_CHROMIUM).",
+)
+@click.option(
+    "--browser-tabs",
+    type=click.IntRange(1, 32),
+    default=2,
+    show_default=True,
+    help="Pages loaded at once with --browser.",
+)
+@click.option(
+    "--page-timeout",
+    type=click.FloatRange(5),
+    default=60.0,
+    show_default=True,
+    help="Seconds a page may take in the browser; past it the page fails, what loaded is kept.",
+)
+@click.option("--no-screenshot", is_flag=True, help="With --browser: no full-page screenshot.")
+@click.option(
+    "--browser-post",
+    type=click.Choice(["record", "skip"]),
+    default="record",
+    show_default=True,
+    help="With --browser: POST requests pages make are recorded, or skipped (never sent).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def capture_command(
     collection: Path,
@@ -185,6 +239,12 @@ def capture_command(
     contact: str | None,
     operator: str | None,
     insecure: bool,
+    use_browser: bool,
+    chromium: str | None,
+    browser_tabs: int,
+    page_timeout: float,
+    no_screenshot: bool,
+    browser_post: str,
     as_json: bool,
 ) -> int:
     """Capture pages (URL ...), feeds and sitemaps into COLLECTION's WARC files.
@@ -202,6 +262,17 @@ def capture_command(
     seeds += [Seed.feed(u) for u in feeds] + [Seed.sitemap(u) for u in sitemaps]
     if not seeds:
         raise click.UsageError("give at least one URL, -i FILE, --feed or --sitemap")
+    browser = None
+    if use_browser:
+        browser = BrowserOptions(
+            executable=chromium,
+            tabs=browser_tabs,
+            page_timeout=page_timeout,
+            screenshot=not no_screenshot,
+            post="skip" if browser_post == "skip" else "record",
+        )
+    elif chromium:
+        raise click.UsageError("--chromium is for --browser captures")
     options = CaptureOptions(
         user_agent=user_agent or CaptureOptions.user_agent,
         contact=contact,
@@ -221,6 +292,7 @@ def capture_command(
         dedup=not no_dedup,
         since=since.date() if since is not None else None,
         verify_tls=not insecure,
+        browser=browser,
     )
     col = Collection.create(collection, name=name, exist_ok=True)
     show_bar = not as_json and sys.stderr.isatty()

@@ -48,6 +48,7 @@ class BrowserCapture:
         collection: Path,
         archive_dir: Path,
         on_truncated: Callable[[Exchange], None],
+        on_skipped: Callable[[str, str], None],
     ) -> None:
         self.opts = opts
         self.browser_opts = browser
@@ -63,6 +64,7 @@ class BrowserCapture:
             browser=browser,
             archive_dir=archive_dir,
             on_truncated=on_truncated,
+            on_skipped=on_skipped,
         )
         self._key: RunKey | None = None
         self._proxy: RecordingProxy | None = None

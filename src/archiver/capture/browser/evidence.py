@@ -19,12 +19,10 @@ from collections.abc import Sequence
 from archiver.capture.browser.driver import PageResult
 from archiver.capture.exchange import Exchange
 from archiver.capture.records import metadata_record
+from archiver.model import DOM_PREFIX, SCREENSHOT_PREFIX
 from archiver.warc.writer import RecordSpec, digest_of, warc_date
 
-__all__ = ["DOM_PREFIX", "SCREENSHOT_PREFIX", "browser_fields", "evidence_records"]
-
-SCREENSHOT_PREFIX = "urn:screenshot:"
-DOM_PREFIX = "urn:dom:"
+__all__ = ["browser_fields", "evidence_records"]
 
 
 def browser_fields(result: PageResult, chromium: str) -> list[tuple[str, str]]:

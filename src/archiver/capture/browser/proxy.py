@@ -159,6 +159,12 @@ class _Reader:
             self.line()
 
 
+def _starts_tls(sock: socket.socket) -> bool:
+    """Whether what the client sends into a fresh tunnel is a TLS handshake (0x16)."""
+    first = sock.recv(1, socket.MSG_PEEK)
+    return first == b"\x16"
+
+
 def _parse_head(head: bytes) -> tuple[str, str, list[tuple[str, str]]]:
     lines = head.decode("iso-8859-1").split("\r\n")
     parts = lines[0].split(" ")
@@ -244,14 +250,17 @@ class RecordingProxy:
                     if not host or not port.isdigit():
                         raise _BadRequest(f"bad CONNECT target {target[:80]!r}")
                     sock.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                    tls = self._key.context(host).wrap_socket(sock, server_side=True)
-                    with self._lock:  # wrapping detached the plain socket: stop() cuts this one
-                        self._conns.discard(sock)
-                        self._conns.add(tls)
-                    sock = tls
-                    reader = _Reader(sock)
                     netloc = f"[{host}]" if ":" in host else host
-                    origin = f"https://{netloc}" + ("" if port == "443" else f":{port}")
+                    if _starts_tls(sock):
+                        tls = self._key.context(host).wrap_socket(sock, server_side=True)
+                        with self._lock:  # wrapping detached the plain socket: cut this one
+                            self._conns.discard(sock)
+                            self._conns.add(tls)
+                        sock = tls
+                        origin = f"https://{netloc}" + ("" if port == "443" else f":{port}")
+                    else:  # a plain tunnel: Chromium sends ws:// WebSockets this way
+                        origin = f"http://{netloc}" + ("" if port == "80" else f":{port}")
+                    reader = _Reader(sock)
                     continue
                 if origin is not None and target.startswith("/"):
                     url = origin + target

@@ -23,6 +23,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -143,8 +144,10 @@ class BrowserResources:
         browser: BrowserOptions,
         archive_dir: Path,
         on_truncated: Callable[[Exchange], None],
+        on_skipped: Callable[[str, str], None],
     ) -> None:
         self.fetcher = fetcher
+        self.on_skipped = on_skipped
         self.store = store
         self.catalog = catalog
         self.crawl_id = crawl_id
@@ -243,6 +246,20 @@ class BrowserResources:
                 del self._inflight[url]
             event.set()
 
+    @contextmanager
+    def claimed(self, url: str) -> Iterator[bool]:
+        """For the crawl's own workers: hold ``url`` against the browser's fetching it too.
+
+        Yields whether the URL still needs fetching (False: the browser stored it this run)."""
+        event = self._claim(url)
+        try:
+            known = self.catalog.captured(self.crawl_id, url)
+            yield known is None or known[0] == "pending"
+        finally:
+            with self._lock:
+                del self._inflight[url]
+            event.set()
+
     def _claim(self, url: str) -> threading.Event:
         """Become the one request fetching ``url``, waiting for another one first."""
         while True:
@@ -274,6 +291,7 @@ class BrowserResources:
             self.counters.add("robots_blocked")
             reason = "disallowed by robots.txt"
             self.store.finish(entry, state="skipped", reason=reason, queued=False)
+            self.on_skipped(url, reason)
             return synthetic(403, "Forbidden", f"archiver: {reason}")
         try:
             with self.fetcher.hosts.browser_slot(url):
