@@ -499,3 +499,36 @@ def test_cli_browser_capture_prints_what_the_browser_did(
     assert code == 0, out
     assert "browser: Chromium/" in out and "1 page(s) loaded" in out
     assert "1 URL(s) found beyond static parsing" in out
+
+
+def test_a_hung_browser_is_killed_and_started_again(
+    chromium: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archiver.capture.browser import driver
+
+    monkeypatch.setattr(driver, "_HUNG_GRACE", 2.0)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(_page("<p>a</p><img src=/a.png>"))
+    frozen: list[int] = []
+
+    def image(handler: Handler) -> None:
+        if not frozen:  # the first time: the whole browser stops answering
+            [browser] = chromium_processes(capture_tag(tmp_path / "col"))
+            os.killpg(browser, signal.SIGSTOP)
+            frozen.append(browser)
+        handler.send_raw(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 0\r\n\r\n")
+
+    with SiteServer(tmp_path / "site") as site:
+        site.routes["/a.png"] = image
+        try:
+            summary = archiver.capture(
+                [site.url("/")], tmp_path / "col", options=_options(chromium, page_timeout=5)
+            )
+        finally:
+            for pid in frozen:  # never leave a stopped process behind, whatever happened
+                with __import__("contextlib").suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+    assert frozen, "the page never asked for its image"
+    assert summary.ok, summary.failures
+    assert summary.browser is not None and summary.browser.restarts >= 1
+    assert not chromium_processes(capture_tag(tmp_path / "col"))

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _LAUNCH_TIMEOUT = 60.0
+#: Past twice the page time limit and this many seconds without an answer, the browser is taken
+#: for hung: it is killed and started again.
+_HUNG_GRACE = 60.0
 _QUIET = 0.5  # seconds without a request in flight that count as "the network is idle"
 _SETTLE = 0.1  # back at the top: only what is already loaded shows, a short wait suffices
 _SCROLL_PAUSE_MS = 50
@@ -308,7 +311,7 @@ class Browser:
         """Load ``url`` and return what the page loaded and rendered (never raises for the
         page's own faults: they are in :attr:`PageResult.error`)."""
         # a page may first wait for the other tabs to finish theirs (a restart): two limits
-        limit = 2 * self.opts.page_timeout + 60
+        limit = 2 * self.opts.page_timeout + _HUNG_GRACE
         result = PageResult(url=url, final_url=url)
         for attempt in (1, 2):
             try:
@@ -398,7 +401,8 @@ class Browser:
         keep: _Tab | None = None
         try:
             result = await self._in_tab(tab, url)
-            keep = None if tab.tracker.crashed else tab
+            # a page that failed may have left its tab in any state: the next page gets a new one
+            keep = None if tab.tracker.crashed or result.error else tab
             return result
         finally:
             if keep is None:
@@ -427,6 +431,10 @@ class Browser:
         if tracker.crashed or not self._browser.is_connected():
             raise _Crashed("Chromium crashed loading the page")
         await self._evidence(tab, result, reserve)
+        if (result.error or result.dom is None) and not await self._responsive():
+            self._stale = True
+            reap(self.tag)
+            raise _Crashed("Chromium stopped answering; it was killed and is started again")
         result.resources = list(tracker.resources)
         result.resources += [
             LoadedResource(r.url, r.method, r.resource_type, None, "still loading")
@@ -434,6 +442,17 @@ class Browser:
         ]
         result.seconds = time.monotonic() - started
         return result
+
+    async def _responsive(self) -> bool:
+        """Whether the browser process itself still answers (a page may hang, the browser not)."""
+        try:
+            session = await asyncio.wait_for(self._browser.new_browser_cdp_session(), 5)
+            await asyncio.wait_for(session.send("Browser.getVersion"), 5)
+            await asyncio.wait_for(session.detach(), 5)
+        except Exception as exc:
+            log.warning("Chromium does not answer: %s", _short(exc))
+            return False
+        return True
 
     async def _behave(self, page: Any, tracker: _Tracker, url: str, result: PageResult) -> None:
         await page.goto(url, wait_until="load", timeout=0)
