@@ -267,10 +267,13 @@ class _Crawl:
         failures = tuple(
             Failure(url=u, reason=r, status=s) for u, r, s in self.catalog.failures(self.crawl_id)
         )
+        requisites = self.requisites
+        if self.browser is not None:  # and what the browser loaded, fetched and stored for it
+            requisites += self.browser.resources.counters.as_dict()["fetched"]
         return CaptureSummary(
             collection=self.col.path,
             pages=stats.get("pages", 0),
-            requisites=self.requisites,
+            requisites=requisites,
             records=self.writer.records_written,
             revisits=stats.get("revisit", 0),
             bytes=self.writer.bytes_written,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,16 +12,25 @@ import click
 from archiver import directio
 from archiver.bag import make_bag
 from archiver.capture import CaptureOptions, Seed, capture
+from archiver.capture.browser.chromium import find_chromium
 from archiver.cli.capture import format_summary
 from archiver.collection import Collection
-from archiver.errors import WARCError
+from archiver.errors import BrowserError, WARCError
 from archiver.fixity import damage_warc_record, format_report, verify
+from archiver.fsutil import atomic_write
 from archiver.lanes import describe
+from archiver.model import SCREENSHOT_PREFIX, BrowserOptions
 from archiver.pipeline import extract_collection
 from archiver.testing import SiteServer
 
 _MARKER = ".archiver-demo"
 SEED_PATH = "/2023/11/nug-and-resistance-forces-urge-junta-troops-to-defect-before-time-runs-out/"
+#: the example site's script-driven articles (see examples/site/README.md)
+LIVE_PATHS = (
+    "/live/2023/11/solar-power-keeps-night-clinics-open-in-northern-karen-state/",
+    "/live/2023/11/live-updates-karen-state-and-the-border-november-23/",
+    "/live/2023/11/seed-savers-keep-heirloom-hill-rice-varieties-alive/",
+)
 
 
 def _fresh_output(output: Path) -> None:
@@ -75,6 +85,7 @@ def demo_command(output: Path) -> int:
             f"  second capture wrote {again.bytes:,} bytes "
             f"({growth:.1%} of the first), {again.revisits} revisit records"
         )
+        status |= _browser_capture(site, col, options, output)
     _step("extract: clean article text and metadata, validated against the published schema")
     status |= _extract(col)
     _step("the collection")
@@ -85,6 +96,48 @@ def demo_command(output: Path) -> int:
     return status
 
 
+def _browser_capture(
+    site: SiteServer, col: Collection, options: CaptureOptions, output: Path
+) -> int:
+    """The script-driven articles, loaded in headless Chromium (skipped, saying so, without)."""
+    _step("capture --browser: script-driven articles, loaded in headless Chromium")
+    try:
+        chromium = find_chromium()
+    except BrowserError as exc:
+        click.echo(f"  skipped: {exc}")
+        return 0
+    seeds = [site.url(path) for path in LIVE_PATHS]
+    summary = capture(seeds, col, options=replace(options, browser=BrowserOptions(chromium)))
+    click.echo(format_summary(summary))
+    click.echo(
+        "  (what only the browser found: lazy images, a script-inserted banner, JSON comments "
+        "and live-blog items, an injected stylesheet and web font, a video iframe)"
+    )
+    for path in _save_screenshots(col, seeds, output / "screenshots"):
+        click.echo(f"  screenshot: {path} (copied out of its WARC record)")
+    return 0 if summary.ok else 1
+
+
+def _save_screenshots(col: Collection, pages: list[str], folder: Path) -> list[Path]:
+    """Write the PNG screenshots of ``pages`` stored in ``col`` to ``folder``; their paths."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    wanted = {SCREENSHOT_PREFIX + url for url in pages}
+    saved = []
+    folder.mkdir(exist_ok=True)
+    for warc in col.warc_files():
+        with warc.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type == "resource" and uri in wanted:
+                    slug = uri.rstrip("/").rsplit("/", 1)[-1] or "page"
+                    target = folder / f"{slug}.png"
+                    with atomic_write(target, "wb") as out:
+                        shutil.copyfileobj(record.content_stream(), out)
+                    saved.append(target.resolve())
+    return saved
+
+
 def _extract(col: Collection) -> int:
     summary = extract_collection(col)
     click.echo(
@@ -93,13 +146,20 @@ def _extract(col: Collection) -> int:
     )
     for bad in summary.invalid:
         click.echo(f"  INVALID {bad.url}: {'; '.join(bad.errors)}")
-    seed = None
+    seed = rendered = None
     with col.articles_path.open(encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
-            if record["url"].endswith(SEED_PATH):
+            if seed is None and record["url"].endswith(SEED_PATH):
                 seed = record  # the first capture's record (the second one is a revisit)
-                break
+            if record["url"].endswith(LIVE_PATHS[2]):
+                rendered = record
+    if rendered is not None:
+        words = len(str(rendered["text"]).split())
+        click.echo(
+            f"  rendered by script, so extracted from the browser's rendered DOM: "
+            f"{rendered['title']!r} ({words} words, source {rendered['source']['target_uri']})"
+        )
     if seed is None:
         click.echo("  the seed article was not extracted")
         return 1
