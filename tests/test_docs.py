@@ -34,6 +34,10 @@ def test_python_example_runs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    if "BrowserOptions(" in code:  # a browser capture example: needs Chromium
+        from tests.capture.reader import chromium_or_skip
+
+        chromium_or_skip()
     monkeypatch.chdir(tmp_path)
     with SiteServer() as site:
         exec(compile(code.replace("http://127.0.0.1:8765", site.origin), doc, "exec"), {})

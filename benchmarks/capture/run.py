@@ -601,13 +601,16 @@ def report(
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, name: str = "capture") -> None:
+    """Put ``text`` between the ``name`` markers of docs/benchmarks.md (added at the end the
+    first time)."""
     doc = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(r"(<!-- BEGIN capture -->\n).*?(\n<!-- END capture -->)", re.S)
-    if not pattern.search(doc):
-        raise SystemExit(f"{DOC}: capture markers not found")
-    new = pattern.sub(lambda m: m.group(1) + text + m.group(2), doc)
-    tmp = DOC.with_name(DOC.name + ".capture.tmp")
+    pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(\n<!-- END {name} -->)", re.S)
+    if pattern.search(doc):
+        new = pattern.sub(lambda m: m.group(1) + text + m.group(2), doc)
+    else:
+        new = f"{doc.rstrip()}\n\n<!-- BEGIN {name} -->\n{text}\n<!-- END {name} -->\n"
+    tmp = DOC.with_name(f"{DOC.name}.{name}.tmp")
     tmp.write_text(new, encoding="utf-8")
     os.replace(tmp, DOC)
 

@@ -22,17 +22,16 @@ from archiver.capture.discover import Found, discover, is_html, redirect_problem
 from archiver.capture.fetcher import REDIRECTS, Fetcher
 from archiver.capture.hosts import Hosts
 from archiver.capture.http import Exchange, HttpClient
-from archiver.capture.records import metadata_record
 from archiver.capture.recovery import recover_open_files
 from archiver.capture.scheduler import Outcome, Scheduler
-from archiver.capture.store import PageRow, Store
+from archiver.capture.store import PageRow, Store, links_metadata
 from archiver.capture.urls import normalize_url, resolve
 from archiver.catalog import Catalog, QueueEntry
 from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import BrowserOptions, CaptureOptions, CaptureSummary, Failure, Seed
-from archiver.warc.writer import RecordSpec, WarcWriter
+from archiver.warc.writer import WarcWriter
 
 if TYPE_CHECKING:
     from archiver.capture.browser import BrowserCapture
@@ -396,18 +395,7 @@ class _Crawl:
             return Outcome(entry.url, entry.kind, ok=ok)
         extra = None
         if entry.kind in ("page", "frame"):
-
-            def extra(response: RecordSpec) -> list[RecordSpec]:
-                return [
-                    metadata_record(
-                        ex,
-                        response,
-                        outlinks=found.outlinks,
-                        requisites=found.requisites,
-                        via=entry.parent,
-                    )
-                ]
-
+            extra = links_metadata(ex, found, entry.parent)
         rows = self.store.commit(
             entry,
             ex,

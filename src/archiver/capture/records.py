@@ -20,6 +20,7 @@ from archiver.warc.writer import RecordSpec, format_digest, new_record_id, warc_
 __all__ = [
     "REVISIT_PROFILE",
     "exchange_records",
+    "fields_record",
     "metadata_record",
     "payload_compress_level",
     "stored",
@@ -145,6 +146,13 @@ def metadata_record(
     fields += [("outlink", f"{u} {how}") for u, how in outlinks]
     fields += [("requisite", f"{u} {how}") for u, how in requisites]
     fields += extra_fields
+    return fields_record(ex, response, fields)
+
+
+def fields_record(
+    ex: Exchange, response: RecordSpec, fields: Sequence[tuple[str, str]]
+) -> RecordSpec:
+    """A ``metadata`` record of ``fields`` (application/warc-fields) about ``ex``'s response."""
     body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
     return RecordSpec(
         rec_type="metadata",

@@ -16,17 +16,31 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from archiver.capture.dedup import PayloadIndex
+from archiver.capture.discover import Found
 from archiver.capture.http import Exchange
-from archiver.capture.records import exchange_records, stored
+from archiver.capture.records import exchange_records, fields_record, metadata_record, stored
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.errors import CaptureError
 from archiver.model import RecordLocation
-from archiver.warc.writer import RecordSpec, WarcWriter, format_digest, warc_date
+from archiver.warc.writer import RecordSpec, WarcWriter, format_digest
 
-__all__ = ["PageRow", "Store"]
+__all__ = ["PageRow", "Store", "links_metadata"]
 
 #: Builds the records that follow a request/response pair in its group, given the response.
 Extra = Callable[[RecordSpec], list[RecordSpec]]
+
+
+def links_metadata(ex: Exchange, found: Found, via: str | None) -> Extra:
+    """The metadata record of a page or frame: its links, the requisites it names, timings."""
+
+    def extra(response: RecordSpec) -> list[RecordSpec]:
+        return [
+            metadata_record(
+                ex, response, outlinks=found.outlinks, requisites=found.requisites, via=via
+            )
+        ]
+
+    return extra
 
 
 @dataclass(frozen=True)
@@ -89,20 +103,7 @@ class Store:
             ("tlsCipher", ex.tls.cipher),
         ]
         fields += [("certificate", base64.b64encode(der).decode("ascii")) for der in ex.tls.chain]
-        body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("ascii")
-        return [
-            RecordSpec(
-                rec_type="metadata",
-                headers=[
-                    ("WARC-Target-URI", ex.url),
-                    ("WARC-Date", warc_date(ex.date)),
-                    ("WARC-Concurrent-To", response.record_id),
-                ],
-                block=body,
-                length=len(body),
-                content_type="application/warc-fields",
-            )
-        ]
+        return [fields_record(ex, response, fields)]
 
     def _rows(
         self,

@@ -24,21 +24,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from archiver.capture.browser.proxy import ProxyRequest, Reply, reply_reusable, synthetic
 from archiver.capture.discover import discover
 from archiver.capture.exchange import Exchange, Request
 from archiver.capture.fetcher import REDIRECTS, Fetcher
-from archiver.capture.records import metadata_record
-from archiver.capture.store import Store
+from archiver.capture.store import Store, links_metadata
 from archiver.capture.urls import normalize_url
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.errors import CaptureError, FetchError, WARCError
 from archiver.model import BrowserOptions, CaptureOptions
 from archiver.warc.blocks import open_warc, read_block
-from archiver.warc.writer import RecordSpec
 
 __all__ = ["BrowserResources", "Counters"]
 
@@ -74,29 +71,35 @@ _WAIT_FOR_OTHER = 300.0
 _CSS_REFS_KEPT = 10_000
 
 
-@dataclass
+#: what the browser's requests are counted by (the counting fields of BrowserSummary)
+COUNTED = (
+    "fetched",
+    "from_archive",
+    "posts_recorded",
+    "posts_skipped",
+    "websockets_skipped",
+    "relayed",
+    "refused",
+    "robots_blocked",
+    "browser_own",
+    "http_errors",
+)
+
+
 class Counters:
     """What the browser's requests came to in this run (see :class:`BrowserSummary`)."""
 
-    fetched: int = 0
-    from_archive: int = 0
-    posts_recorded: int = 0
-    posts_skipped: int = 0
-    websockets_skipped: int = 0
-    relayed: int = 0
-    refused: int = 0
-    robots_blocked: int = 0
-    browser_own: int = 0
-    http_errors: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(COUNTED, 0)
+        self._lock = threading.Lock()
 
     def add(self, name: str) -> None:
-        with self.lock:
-            setattr(self, name, getattr(self, name) + 1)
+        with self._lock:
+            self._counts[name] += 1
 
     def as_dict(self) -> dict[str, int]:
-        with self.lock:
-            return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "lock"}
+        with self._lock:
+            return dict(self._counts)
 
 
 def forwarded_headers(request: ProxyRequest) -> tuple[tuple[str, str], ...]:
@@ -328,17 +331,7 @@ class BrowserResources:
             if self.browser.static_requisites:
                 discovered = found.entries
             if entry.kind == "frame":
-
-                def extra(response: RecordSpec) -> list[RecordSpec]:
-                    return [
-                        metadata_record(
-                            ex,
-                            response,
-                            outlinks=found.outlinks,
-                            requisites=found.requisites,
-                            via=entry.parent,
-                        )
-                    ]
+                extra = links_metadata(ex, found, entry.parent)
 
         self.store.commit(
             entry,
