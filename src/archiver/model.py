@@ -68,7 +68,7 @@ class BrowserOptions:
     #: The Chromium executable; None looks for ``$ARCHIVER_CHROMIUM``, then ``chromium``
     #: (``chromium-browser``, ``google-chrome``) on PATH.
     executable: str | None = None
-    #: Pages loaded at once, each in a tab of its own (a fresh browser context per page).
+    #: Pages loaded at once, each in a tab of its own (every page starts without cookies).
     tabs: int = 2
     #: Seconds from navigation to the page's evidence.  A page that takes longer fails with
     #: that reason; what it loaded until then is kept.

@@ -31,7 +31,7 @@ from tests.capture.reader import (
     server_paths,
 )
 from tests.capture.warcs import read_records
-from tests.interop.tools import PywbReplay, assert_cdxj_indexes
+from tests.interop.tools import PywbReplay, assert_cdxj_indexes, assert_index_matches_cdxj_indexer
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +124,11 @@ def test_browser_capture_warcs_pass_cdxj_indexer(captured: dict[str, object]) ->
     urls = {line.url for line in lines}
     assert origin + BANNER in urls
     assert any(u and u.startswith("urn:screenshot:") for u in urls)
+
+
+def test_index_agrees_with_cdxj_indexer(captured: dict[str, object]) -> None:
+    # responses, revisits, and the screenshot and DOM resource records
+    assert_index_matches_cdxj_indexer(captured["root"] / "browser")  # type: ignore[operator]
 
 
 def test_page_evidence_is_concurrent_to_its_response(captured: dict[str, object]) -> None:

@@ -24,6 +24,7 @@ from archiver.model import BrowserOptions
 from archiver.testing import Handler, SiteServer
 from tests.capture.reader import chromium_or_skip, chromium_processes, wait_for
 from tests.capture.warcs import read_records
+from tests.interop.tools import assert_index_matches_cdxj_indexer
 
 pytestmark = pytest.mark.slow
 
@@ -373,6 +374,7 @@ def test_post_requests_are_recorded_with_their_body_and_index_key(
     assert fields["method"] == "POST" and fields["requestBody"] == "poll=7&choice=yes"
     dom = next(r for r in records if r.url == "urn:dom:" + site.url("/"))
     assert b"thanks" in dom.block  # the page got the answer the server gave
+    assert_index_matches_cdxj_indexer(col, post_append=True)  # the POST key, as pywb has it
 
 
 def test_post_requests_can_be_skipped(chromium: str, tmp_path: Path) -> None:
@@ -403,15 +405,27 @@ def test_robots_txt_holds_for_what_the_browser_asks(chromium: str, tmp_path: Pat
     (tmp_path / "site" / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     (tmp_path / "site" / "private" / "x.png").write_bytes(os.urandom(300))
     (tmp_path / "site" / "ok.png").write_bytes(os.urandom(300))
+    (tmp_path / "site" / "ok.txt").write_text("all good")
     (tmp_path / "site" / "index.html").write_text(
-        _page("<img src=/ok.png><script>new Image().src = '/private/x.png';</script>")
+        _page(
+            "<img src=/ok.png><p id=out></p><script>new Image().src = '/private/x.png';"
+            # a HEAD refused on a kept-alive connection, then a GET on it: intact?
+            "fetch('/private/y', {method: 'HEAD'}).then(() => fetch('/ok.txt'))"
+            ".then(r => r.text()).then(t => { document.getElementById('out').textContent = t; });"
+            "</script>"
+        )
     )
+    col = tmp_path / "col"
     with SiteServer(tmp_path / "site") as site:
-        summary = archiver.capture([site.url("/")], tmp_path / "col", options=_options(chromium))
+        summary = archiver.capture([site.url("/")], col, options=_options(chromium))
         asked = {p for _, p, _ in site.requests()}
-    assert "/private/x.png" not in asked and "/ok.png" in asked
-    assert summary.browser is not None and summary.browser.robots_blocked == 1
+    assert "/private/x.png" not in asked and "/ok.png" in asked and "/private/y" not in asked
+    assert summary.browser is not None and summary.browser.robots_blocked == 2
     assert [s.url for s in summary.skipped] == [site.url("/private/x.png")]
+    dom = next(
+        r for r in read_records(Collection.open(col).warc_files()) if r.url.startswith("urn:dom:")
+    )
+    assert b'<p id="out">all good</p>' in dom.block
 
 
 def test_media_asked_for_in_ranges_is_fetched_whole_once(chromium: str, tmp_path: Path) -> None:
@@ -532,3 +546,126 @@ def test_a_hung_browser_is_killed_and_started_again(
     assert summary.ok, summary.failures
     assert summary.browser is not None and summary.browser.restarts >= 1
     assert not chromium_processes(capture_tag(tmp_path / "col"))
+
+
+# -- answers made from the archive, and the queue's other kinds ----------------------------
+
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e1b3a1f30000000049454e44ae426082"
+)
+
+
+def test_a_revisit_is_answered_with_its_head_and_the_original_body(
+    chromium: str, tmp_path: Path
+) -> None:
+    # b.png has a.png's bytes: it is stored as a revisit; the third page loads it again and
+    # gets the revisit's head with the original's body, from the WARC
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.png").write_bytes(_PNG)
+    (tmp_path / "site" / "b.png").write_bytes(_PNG)
+    for name, img in (("one", "a"), ("two", "b"), ("three", "b")):
+        (tmp_path / "site" / f"{name}.html").write_text(
+            _page(
+                f"<img id=i src=/{img}.png><p id=out></p><script>window.onload = () => "
+                "{ document.getElementById('out').textContent = 'width=' + "
+                "document.getElementById('i').naturalWidth; };</script>"
+            )
+        )
+    col = tmp_path / "col"
+    with SiteServer(tmp_path / "site") as site:
+        seeds = [site.url(f"/{n}.html") for n in ("one", "two", "three")]
+        summary = archiver.capture(seeds, col, options=_options(chromium, tabs=1))
+        assert [p for _, p, _ in site.requests()].count("/b.png") == 1
+    assert summary.ok and summary.browser is not None and summary.browser.from_archive >= 1
+    records = read_records(Collection.open(col).warc_files())
+    assert any(r.type == "revisit" and r.url == site.url("/b.png") for r in records)
+    doms = {r.url: r.block for r in records if r.url.startswith("urn:dom:")}
+    assert b"width=1" in doms["urn:dom:" + site.url("/three.html")]
+
+
+def test_a_get_never_revisits_a_post_response(chromium: str, tmp_path: Path) -> None:
+    site_root = _post_site(tmp_path)
+    (site_root / "same.json").write_text('{"thanks": "yes"}')  # what the POST answers
+    (site_root / "index.html").write_text(
+        _page(
+            "<script>fetch('/api/vote', {method: 'POST', headers: {'Content-Type': "
+            "'application/json'}, body: JSON.stringify({poll: 7, choice: 'yes'})})"
+            ".then(() => fetch('/same.json'));</script>"
+        )
+    )
+    col = tmp_path / "col"
+    with SiteServer(site_root) as site:
+        site.routes["/api/vote"] = _vote
+        summary = archiver.capture([site.url("/")], col, options=_options(chromium))
+    assert summary.ok and summary.browser is not None and summary.browser.posts_recorded == 1
+    [same] = [
+        r
+        for r in read_records(Collection.open(col).warc_files())
+        if r.url == site.url("/same.json") and r.type in ("response", "revisit")
+    ]
+    assert same.type == "response"
+
+
+def test_a_queued_feed_the_browser_asks_for_is_still_read_as_a_feed(
+    chromium: str, tmp_path: Path
+) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "story.html").write_text(_page("<p>the story</p>", title="Story"))
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>Story</title><link>{{SITE}}/story.html</link></item></channel></rss>"
+    )
+    (tmp_path / "site" / "index.html").write_text(
+        _page("<script>fetch('/feed.xml').then(r => r.text());</script>")
+    )
+    calls: list[float] = []
+
+    def slow_feed(handler: Handler) -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            time.sleep(2)  # the crawl's own fetch: the browser asks while it is under way
+        body = feed.replace("{{SITE}}", handler.server.site.origin).encode()
+        handler.send_raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    col = tmp_path / "col"
+    with SiteServer(tmp_path / "site") as site:
+        site.routes["/feed.xml"] = slow_feed
+        seeds = [archiver.Seed.feed(site.url("/feed.xml")), archiver.Seed.page(site.url("/"))]
+        summary = archiver.capture(seeds, col, options=_options(chromium))
+    assert summary.ok, summary.failures
+    records = read_records(Collection.open(col).warc_files())
+    feeds = [
+        r for r in records if r.type in ("response", "revisit") and r.url.endswith("/feed.xml")
+    ]
+    assert len(feeds) == 1, "the feed was stored twice"
+    pages = Collection.open(col).pages_path.read_text()
+    assert site.url("/story.html") in pages  # the feed was read: its item was captured
+
+
+def test_a_page_url_chromium_spells_otherwise_is_stored_once(chromium: str, tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "search.html").write_text(_page("<p>results</p>"))
+    col = tmp_path / "col"
+    with SiteServer(tmp_path / "site") as site:
+        url = site.url("/search.html?q=it's")  # Chromium asks for q=it%27s
+        summary = archiver.capture([url], col, options=_options(chromium))
+    assert summary.ok and summary.pages == 1
+    stored = [
+        r.url
+        for r in read_records(Collection.open(col).warc_files())
+        if r.type in ("response", "revisit") and "/search.html" in r.url
+    ]
+    assert len(stored) == 1, stored
+
+
+def test_private_addresses_asked_by_a_public_page_are_refused() -> None:
+    from archiver.capture.browser.resources import _is_public
+
+    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "localhost", "::1"):
+        assert not _is_public(host), host
+    for host in ("example.org", "8.8.8.8", "2001:4860:4860::8888"):
+        assert _is_public(host), host

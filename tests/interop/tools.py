@@ -306,12 +306,17 @@ class CdxjLine:
 
 
 def cdxj_index(
-    paths: StrPath | Iterable[StrPath], *, records: str | None = None, sort: bool = False
+    paths: StrPath | Iterable[StrPath],
+    *,
+    records: str | None = None,
+    sort: bool = False,
+    post_append: bool = False,
 ) -> list[CdxjLine]:
     """Run ``cdxj-indexer`` on WARC files and parse every line it prints.
 
     ``records`` is passed as ``--records`` (e.g. ``"all"`` to include warcinfo/metadata/request
-    records); raises ToolError if the indexer exits non-zero or prints a line that is not CDXJ.
+    records), ``post_append`` as ``--post-append`` (POST bodies in the keys, as pywb indexes);
+    raises ToolError if the indexer exits non-zero or prints a line that is not CDXJ.
     """
     files = _as_paths(paths)
     argv: list[StrPath] = [console_script("cdxj-indexer")]
@@ -319,6 +324,8 @@ def cdxj_index(
         argv += ["--records", records]
     if sort:
         argv.append("--sort")
+    if post_append:
+        argv.append("--post-append")
     proc = _run([*argv, *files])
     if proc.returncode != 0:
         raise ToolError(
@@ -362,6 +369,29 @@ def assert_cdxj_indexes(
     if missing:
         pytest.fail(f"cdxj-indexer did not index {missing}; it printed:\n{text}")
     return lines
+
+
+def assert_index_matches_cdxj_indexer(col: Path, *, post_append: bool = False) -> None:
+    """The collection's index.cdxj says what cdxj-indexer says of its WARC files, line by line
+    (key, timestamp, and the fields both write)."""
+    from archiver import Collection
+
+    collection = Collection.open(col)
+    theirs = {
+        (x.fields["filename"], x.fields["offset"]): x
+        for x in cdxj_index(collection.warc_files(), post_append=post_append)
+    }
+    ours = {}
+    for line in collection.index_path.read_text().splitlines():
+        key, ts, data = line.split(" ", 2)
+        fields = json.loads(data)
+        ours[(fields["filename"], fields["offset"])] = (key, ts, fields)
+    assert ours.keys() == theirs.keys()
+    for place, (key, ts, fields) in ours.items():
+        other = theirs[place]
+        assert (key, ts) == (other.surt, other.timestamp), place
+        for name in ("url", "mime", "status", "digest", "length", "method", "requestBody"):
+            assert fields.get(name) == other.fields.get(name), (place, name)
 
 
 # --------------------------------------------------------------------------- pywb replay

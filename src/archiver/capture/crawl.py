@@ -326,9 +326,9 @@ class _Crawl:
             return self._fail(entry, f"more than {self.opts.max_redirects} redirects")
         if self.browser is not None and entry.kind in ("requisite", "frame"):
             # the browser may be fetching the same URL for a page: one of the two fetches it
-            with self.browser.resources.claimed(url) as needed:
-                if not needed:
-                    return Outcome(url, entry.kind, ok=True)
+            with self.browser.resources.claimed(url) as state:
+                if state != "pending":  # the browser got there first: its outcome stands
+                    return Outcome(url, entry.kind, ok=state == "done", skipped=state == "skipped")
                 return self._fetch_and_store(entry)
         return self._fetch_and_store(entry)
 

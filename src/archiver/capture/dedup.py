@@ -53,8 +53,8 @@ class PayloadIndex:
     def add(self, record: StoredRecord) -> None:
         """Remember a committed response (call under the write lock, after the commit)."""
         digest = record.payload_digest
-        if record.type != "response" or not digest or digest in self._recent:
-            return
+        if record.type != "response" or record.method or not digest or digest in self._recent:
+            return  # (a POST's response is never what a GET revisits)
         self._recent[digest] = record
         self._added += 1
         if len(self._recent) > self._limit:

@@ -9,6 +9,7 @@ page with the evidence of what the browser did.  See docs/capture.md.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +70,7 @@ class BrowserCapture:
         self._key: RunKey | None = None
         self._proxy: RecordingProxy | None = None
         self._browser: Browser | None = None
+        self._lock = threading.Lock()  # the counts below, added to from every worker
         self.pages = 0
         self.timeouts = 0
         self.beyond_static = 0
@@ -83,7 +85,7 @@ class BrowserCapture:
         if reap(self.tag):
             log.warning("killed Chromium processes an earlier, killed capture had left")
         try:
-            self._key = RunKey()
+            self._key = RunKey(self.tag)
             self._proxy = RecordingProxy(self.resources.handle, self._key).start()
             self._browser = Browser(
                 self.browser_opts,
@@ -128,14 +130,15 @@ class BrowserCapture:
             result = self._browser.load(ex.url)
         finally:
             self.resources.unload(ex.url)
-        self.pages += 1
         if result.error:
-            self.timeouts += 1
             log.warning("%s: %s", ex.url, result.error)
-        if result.screenshot is not None:
-            self.screenshots += 1
         static = self.resources.static_closure([ex.url, *(u for u, _ in found.requisites)])
-        self.beyond_static += len(_beyond_static(result, static))
+        beyond = len(_beyond_static(result, static))
+        with self._lock:
+            self.pages += 1
+            self.timeouts += 1 if result.error else 0
+            self.screenshots += 1 if result.screenshot is not None else 0
+            self.beyond_static += beyond
         outlinks = _outlinks(found, result)
         chromium = self._browser.version
 

@@ -1,15 +1,17 @@
 """Headless Chromium driven by Playwright: load a page, behave like a reader, keep evidence.
 
 One Chromium serves the whole run, from a thread of its own running Playwright's asyncio API;
-the crawl's worker threads call :meth:`Browser.load` and wait.  Each page gets a fresh
-browser context (its own cookies and cache, service workers blocked) in one of ``tabs``
-tabs.  The browser is told to send everything through archiver's recording proxy
+the crawl's worker threads call :meth:`Browser.load` and wait.  Pages load in ``tabs`` tabs,
+each a browser context of its own (service workers blocked, the HTTP cache off) kept from page
+to page; between two pages a tab goes to ``about:blank`` and forgets the cookies and stored
+data of the page before, so every page loads as a first-time reader sees it.  The browser is
+told to send everything through archiver's recording proxy
 (:func:`~archiver.capture.browser.chromium.browser_args`), so it never reaches the network
 itself.
 
-Loading a page: navigate and wait for ``load``; wait (bounded) for the network to go quiet;
-scroll down one viewport at a time, pausing so lazy loaders fire, and again while the page
-grows ("load more on scroll"), waiting for quiet after each pass; scroll back to the top;
+Loading a page: navigate and wait for ``load``; scroll down one viewport at a time, pausing
+so lazy loaders fire, and again while the page grows ("load more on scroll"), waiting after
+each pass until no request has been in flight for half a second; scroll back to the top;
 then take the rendered DOM, a full-page PNG screenshot and the links.  The whole visit is
 bounded by the page time limit: a page that reaches it is stopped, and what it had loaded
 and rendered by then is still returned.
@@ -30,6 +32,7 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from archiver.capture.browser.chromium import browser_args, reap
 from archiver.errors import BrowserError
@@ -310,14 +313,23 @@ class Browser:
     def load(self, url: str) -> PageResult:
         """Load ``url`` and return what the page loaded and rendered (never raises for the
         page's own faults: they are in :attr:`PageResult.error`)."""
-        # a page may first wait for the other tabs to finish theirs (a restart): two limits
-        limit = 2 * self.opts.page_timeout + _HUNG_GRACE
+        # A visit lasts at most: the behaviours (the page limit less the reserve), the DOM and
+        # the screenshot (a reserve each), the check that the browser answers, closing a tab.
+        reserve = _reserve(self.opts.page_timeout)
+        visit_limit = self.opts.page_timeout + reserve + 30 + _HUNG_GRACE
+        # Before that, the page may wait for a tab: for the other tabs' pages, or a restart.
+        tab_limit = 2 * visit_limit
         result = PageResult(url=url, final_url=url)
         for attempt in (1, 2):
+            started = threading.Event()
+            future = asyncio.run_coroutine_threadsafe(self._visit(url, started), self._loop)
             try:
-                return self._call(self._visit(url), limit)
-            except concurrent.futures.TimeoutError:
-                result.error = f"the browser stopped answering (no result after {limit:g} s)"
+                if not started.wait(tab_limit):
+                    raise TimeoutError
+                return future.result(visit_limit)
+            except (TimeoutError, concurrent.futures.TimeoutError):
+                future.cancel()
+                result.error = "the browser stopped answering"
                 self._kill("hung")
             except _Crashed as exc:
                 result.error = str(exc)
@@ -396,25 +408,47 @@ class Browser:
             self.restarts += 1
         await self._launch()
 
-    async def _visit(self, url: str) -> PageResult:
+    async def _visit(self, url: str, started: threading.Event) -> PageResult:
         tab = await self._acquire()
+        started.set()
         keep: _Tab | None = None
         try:
             result = await self._in_tab(tab, url)
-            # a page that failed may have left its tab in any state: the next page gets a new one
-            keep = None if tab.tracker.crashed or result.error else tab
+            # a page that failed may have left its tab in any state: the next page gets a new
+            # one; the tab of a page that loaded is left for a blank page, and forgets it
+            if not (tab.tracker.crashed or result.error) and await self._forget(tab, result):
+                keep = tab
             return result
         finally:
             if keep is None:
                 await _close_quietly(tab.context)
             await self._release(keep)
 
+    async def _forget(self, tab: _Tab, result: PageResult) -> bool:
+        """Leave the page (its scripts stop) and clear what it stored: cookies, and local,
+        session and other storage of every origin it loaded from; whether that worked."""
+        origins = {_origin(r.url) for r in result.resources} | {_origin(result.final_url)}
+        try:
+            await asyncio.wait_for(tab.page.goto("about:blank"), 5)
+            await asyncio.wait_for(tab.context.clear_cookies(), 5)
+            for origin in sorted(o for o in origins if o):
+                await asyncio.wait_for(
+                    tab.session.send(
+                        "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
+                    ),
+                    5,
+                )
+        except Exception as exc:
+            log.debug("tab not reused: %s", _short(exc))
+            return False
+        return not tab.tracker.crashed
+
     async def _in_tab(self, tab: _Tab, url: str) -> PageResult:
         started = time.monotonic()
         result = PageResult(url=url, final_url=url)
         page, tracker = tab.page, tab.tracker
         tracker.reset()
-        reserve = min(15.0, self.opts.page_timeout / 4)
+        reserve = _reserve(self.opts.page_timeout)
         try:
             await asyncio.wait_for(
                 self._behave(page, tracker, url, result), self.opts.page_timeout - reserve
@@ -512,6 +546,18 @@ async def _screenshot(session: Any) -> bytes:
         },
     )
     return base64.b64decode(shot["data"])
+
+
+def _reserve(page_timeout: float) -> float:
+    """Seconds of the page limit kept for the DOM and the screenshot, each."""
+    return min(15.0, page_timeout / 4)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 async def _close_quietly(context: Any) -> None:

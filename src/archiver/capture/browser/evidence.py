@@ -95,17 +95,20 @@ def evidence_records(
 def _resource(
     uri: str, date: str, response: RecordSpec, block: bytes, content_type: str, algorithm: str
 ) -> RecordSpec:
+    digest = digest_of(algorithm, block)
     return RecordSpec(
         rec_type="resource",
         headers=[
             ("WARC-Target-URI", uri),
             ("WARC-Date", date),
             ("WARC-Concurrent-To", response.record_id),
+            # a resource record's block is its payload: indexers read the digest from here
+            ("WARC-Payload-Digest", digest),
         ],
         block=block,
         length=len(block),
         content_type=content_type,
-        block_digest=digest_of(algorithm, block),
+        block_digest=digest,
         # a PNG does not shrink (its pixels are deflated already): stored, as JPEGs are
         compress_level=0 if content_type == "image/png" else 6,
     )

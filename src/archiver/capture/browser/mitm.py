@@ -30,16 +30,24 @@ __all__ = ["RunKey"]
 
 
 class RunKey:
-    """An EC P-256 key for one run, and TLS server contexts for hosts, made on first use."""
+    """An EC P-256 key for one run, and TLS server contexts for hosts, made on first use.
 
-    def __init__(self) -> None:
+    ``tag`` names the collection (see :func:`~archiver.capture.browser.chromium.capture_tag`):
+    the folder of a run killed before it could delete its key is deleted by the next run of
+    the same collection.
+    """
+
+    def __init__(self, tag: str = "") -> None:
         self._key = ec.generate_private_key(ec.SECP256R1())
         spki = self._key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         #: what ``--ignore-certificate-errors-spki-list`` takes: base64 of SHA-256 of the SPKI
         self.spki = base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
-        self._dir = Path(tempfile.mkdtemp(prefix="archiver-tls-"))
+        prefix = f"archiver-tls-{_tag_id(tag)}-"
+        for stale in Path(tempfile.gettempdir()).glob(prefix + "*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed run of this collection
+        self._dir = Path(tempfile.mkdtemp(prefix=prefix))
         os.chmod(self._dir, 0o700)
         self._key_file = self._dir / "key.pem"
         fd = os.open(self._key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -91,3 +99,7 @@ class RunKey:
     def close(self) -> None:
         """Delete the key and the certificates."""
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _tag_id(tag: str) -> str:
+    return hashlib.sha256(tag.encode("utf-8")).hexdigest()[:12]

@@ -67,9 +67,10 @@ class Reply:
             self._close = None
 
 
-def synthetic(status: int, reason: str, message: str) -> Reply:
-    """A response archiver makes up (never stored): ``X-Archiver-Reason`` says why."""
-    body = (message + "\n").encode("utf-8", "replace")
+def synthetic(status: int, reason: str, message: str, method: str = "GET") -> Reply:
+    """A response archiver makes up (never stored): ``X-Archiver-Reason`` says why.  The
+    answer to a HEAD has no body."""
+    body = b"" if method == "HEAD" else (message + "\n").encode("utf-8", "replace")
     safe = message.encode("ascii", "replace").decode("ascii").replace("\r", " ").replace("\n", " ")
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
@@ -278,6 +279,8 @@ class RecordingProxy:
                 sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
         except (OSError, ssl.SSLError, ValueError) as exc:
             log.debug("proxy connection ended: %s", exc)
+        except Exception as exc:  # a bug reading back a record: this connection only
+            log.error("proxy connection failed: %r", exc)
         finally:
             with self._lock:
                 self._conns.discard(conn)
@@ -306,7 +309,9 @@ class RecordingProxy:
             reply = self._handler(request)
         except Exception as exc:  # a bug must not hang the page: answer, log, go on
             log.error("proxy: answering %s %s failed: %r", request.method, request.url, exc)
-            reply = synthetic(502, "Bad Gateway", f"archiver could not answer: {exc!r}")
+            reply = synthetic(
+                502, "Bad Gateway", f"archiver could not answer: {exc!r}", request.method
+            )
         try:
             for chunk in reply.chunks:
                 sock.sendall(chunk)

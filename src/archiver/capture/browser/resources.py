@@ -19,12 +19,15 @@ the second waits for the first, then reads what it stored.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+from urllib.parse import unquote, urlsplit
 
 from archiver.capture.browser.proxy import ProxyRequest, Reply, reply_reusable, synthetic
 from archiver.capture.discover import discover
@@ -33,7 +36,7 @@ from archiver.capture.fetcher import REDIRECTS, Fetcher
 from archiver.capture.store import Store, links_metadata
 from archiver.capture.urls import normalize_url
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
-from archiver.errors import CaptureError, FetchError, WARCError
+from archiver.errors import CaptureError, FetchError
 from archiver.model import BrowserOptions, CaptureOptions
 from archiver.warc.blocks import open_warc, read_block
 
@@ -111,11 +114,21 @@ def forwarded_headers(request: ProxyRequest) -> tuple[tuple[str, str], ...]:
 
 
 class _Spool:
-    """Reads of one exchange's spooled response from several threads, each at its position."""
+    """Reads of one exchange's spooled response from several threads, each at its position.
+
+    Every read seeks and reads under the lock; :meth:`close` (before the exchange is stored,
+    which reads the spool too) stops the relays still running, so nothing moves the file
+    position under the store's feet.
+    """
 
     def __init__(self, ex: Exchange) -> None:
         self.ex = ex
         self.lock = threading.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
 
     def head(self) -> bytes:
         with self.lock:
@@ -125,6 +138,8 @@ class _Spool:
         pos = 0
         while pos < self.ex.response_length:
             with self.lock:
+                if self.closed:  # cut: the connection must not be reused
+                    raise ConnectionAbortedError("the page was stored while it was relayed")
                 self.ex.response.seek(pos)
                 data = self.ex.response.read(min(_CHUNK, self.ex.response_length - pos))
             if not data:
@@ -164,6 +179,8 @@ class BrowserResources:
         self._lock = threading.Lock()
         self._preloaded: dict[str, _Spool] = {}
         self._inflight: dict[str, threading.Event] = {}
+        # hosts on loopback or private networks the crawl's own pages are on (tests, intranets)
+        self._private_ok: set[str] = set()
         # what static parsing finds in each stylesheet fetched: with the page's own HTML, the
         # measure of what the browser found beyond static capture
         self._css_refs: OrderedDict[str, tuple[str, ...]] = OrderedDict()
@@ -186,12 +203,18 @@ class BrowserResources:
     def preload(self, url: str, ex: Exchange) -> None:
         """Answer the browser's requests for ``url`` with ``ex``, the page as archiver stores
         it, until :meth:`unload`."""
+        host = urlsplit(url).hostname or ""
         with self._lock:
-            self._preloaded[url] = _Spool(ex)
+            self._preloaded[_match_key(url)] = _Spool(ex)
+            if not _is_public(host):
+                self._private_ok.add(host)
 
     def unload(self, url: str) -> None:
+        """Stop answering from the page's exchange (before it is stored)."""
         with self._lock:
-            self._preloaded.pop(url, None)
+            spool = self._preloaded.pop(_match_key(url), None)
+        if spool is not None:
+            spool.close()
 
     # -- answering -------------------------------------------------------------------------
 
@@ -204,26 +227,40 @@ class BrowserResources:
         if "websocket" in (request.header("Upgrade") or "").lower():
             self.counters.add("websockets_skipped")
             return synthetic(403, "Forbidden", "archiver does not record WebSockets")
+        method = request.method
         try:
             url = normalize_url(request.url)
         except CaptureError as exc:
             return synthetic(400, "Bad Request", f"archiver cannot fetch this URL: {exc.reason}")
-        method = request.method
+        host = urlsplit(url).hostname or ""
+        if not _is_public(host) and host not in self._private_ok:
+            self.counters.add("refused")
+            log.warning("refused %s: a private or loopback address, asked by a page", url)
+            return synthetic(
+                403,
+                "Forbidden",
+                "archiver does not fetch private network addresses for pages",
+                method,
+            )
         if method == "GET":
             return self._get(url, request)
         if method == "POST":
             if self.browser.post == "skip":
                 self.counters.add("posts_skipped")
-                return synthetic(403, "Forbidden", "archiver skips POST requests (post='skip')")
+                return synthetic(
+                    403, "Forbidden", "archiver skips POST requests (post='skip')", method
+                )
             return self._send(url, request, record=True)
         if method in ("HEAD", "OPTIONS"):
             return self._send(url, request, record=False)
         self.counters.add("refused")
-        return synthetic(405, "Method Not Allowed", f"archiver does not send {method} requests")
+        return synthetic(
+            405, "Method Not Allowed", f"archiver does not send {method} requests", method
+        )
 
     def _get(self, url: str, request: ProxyRequest) -> Reply:
         with self._lock:
-            spool = self._preloaded.get(url)
+            spool = self._preloaded.get(_match_key(url))
         if spool is not None:
             return self._relay(spool, "GET")
         event = self._claim(url)
@@ -236,12 +273,17 @@ class BrowserResources:
                     if reply is not None:
                         self.counters.add("from_archive")
                         return reply
+                    # stored, but not readable back: pass the live answer on, unrecorded
+                    return self._send(url, request, record=False)
                 if state == "skipped":
                     return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt")
-                if state == "failed" and record is None:
+                if state == "failed":
                     return synthetic(502, "Bad Gateway", "archiver: failed earlier in this run")
-                if state == "pending" and self._is_page(url):
-                    # a page of the crawl, framed by another: stored when its own turn comes
+                if state == "pending" and self.catalog.queue_kind(self.crawl_id, url) not in (
+                    "requisite",
+                    "frame",
+                ):
+                    # a page, feed or sitemap of the crawl: stored (and read) in its own turn
                     return self._send(url, request, record=False)
             return self._fetch_and_store(url, request)
         finally:
@@ -250,14 +292,15 @@ class BrowserResources:
             event.set()
 
     @contextmanager
-    def claimed(self, url: str) -> Iterator[bool]:
+    def claimed(self, url: str) -> Iterator[str]:
         """For the crawl's own workers: hold ``url`` against the browser's fetching it too.
 
-        Yields whether the URL still needs fetching (False: the browser stored it this run)."""
+        Yields the URL's state in the queue: ``pending`` while it still needs fetching, else
+        what the browser's fetch of it came to (``done``, ``failed``, ``skipped``)."""
         event = self._claim(url)
         try:
             known = self.catalog.captured(self.crawl_id, url)
-            yield known is None or known[0] == "pending"
+            yield "pending" if known is None else known[0]
         finally:
             with self._lock:
                 del self._inflight[url]
@@ -272,9 +315,6 @@ class BrowserResources:
                     mine = self._inflight[url] = threading.Event()
                     return mine
             other.wait(_WAIT_FOR_OTHER)
-
-    def _is_page(self, url: str) -> bool:
-        return self.catalog.queue_kind(self.crawl_id, url) == "page"
 
     def _entry(self, url: str, request: ProxyRequest) -> QueueEntry:
         dest = (request.header("Sec-Fetch-Dest") or "").lower()
@@ -347,14 +387,14 @@ class BrowserResources:
         """Fetch a request that is not a stored GET, relay it, and record it if asked."""
         if not self.fetcher.allowed(url):
             self.counters.add("robots_blocked")
-            return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt")
+            return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt", request.method)
         try:
             with self.fetcher.hosts.browser_slot(url):
                 ex = self.fetcher.fetch(
                     url, Request(request.method, forwarded_headers(request), request.body)
                 )
         except FetchError as exc:
-            return synthetic(502, "Bad Gateway", f"archiver: {exc.reason}")
+            return synthetic(502, "Bad Gateway", f"archiver: {exc.reason}", request.method)
         try:
             if record:
                 self.on_truncated(ex)
@@ -377,48 +417,36 @@ class BrowserResources:
         )
 
     def _from_archive(self, record: StoredRecord) -> Reply | None:
-        """The stored response as it was received (a revisit: its head, the original's body)."""
-        try:
-            fh = open_warc(self.archive_dir, record.filename)
-        except WARCError as exc:
-            log.warning("cannot answer from %s: %s", record.filename, exc)
-            return None
-        opened = [fh]
+        """The stored response as it was received (a revisit: its head, the original's body);
+        None when it cannot be read back."""
+        opened: list[IO[bytes]] = []
 
         def close() -> None:
             for handle in opened:
                 handle.close()
 
         try:
-            block = read_block(fh, record.offset)
+            opened.append(open_warc(self.archive_dir, record.filename))
+            block = read_block(opened[0], record.offset)
             first = next(block.chunks, b"")
-            end = first.find(b"\r\n\r\n")
+            end = _head_end(first)
             if end < 0:
                 close()
                 return None
-            head = first[: end + 4]
+            head = first[:end]
             complete = "WARC-Truncated" not in block.headers
-            if record.type == "revisit":
-                original = self.catalog.record(record.refers_to or "")
-                if original is None:
-                    close()
-                    return None
-                ofh = open_warc(self.archive_dir, original.filename)
-                opened.append(ofh)
-                chunks = _after_head(read_block(ofh, original.offset).chunks)
-                body: Iterator[bytes] = chunks
-                return Reply(
-                    _chain([head], body),
-                    reusable=reply_reusable(head, method="GET", complete=complete),
-                    close=close,
-                )
-            return Reply(
-                _chain([first], block.chunks),
-                reusable=reply_reusable(head, method="GET", complete=complete),
-                close=close,
-            )
-        except WARCError as exc:
-            log.warning("cannot answer from %s: %s", record.filename, exc)
+            reusable = reply_reusable(head, method="GET", complete=complete)
+            if record.type != "revisit":
+                return Reply(_chain([first], block.chunks), reusable=reusable, close=close)
+            original = self.catalog.record(record.refers_to or "")
+            if original is None:
+                close()
+                return None
+            opened.append(open_warc(self.archive_dir, original.filename))
+            body = _after_head(read_block(opened[1], original.offset).chunks)
+            return Reply(_chain([head], body), reusable=reusable, close=close)
+        except Exception as exc:  # WARCError, zlib.error, OSError: the live answer instead
+            log.warning("cannot answer %s from %s: %r", record.url, record.filename, exc)
             close()
             return None
 
@@ -428,13 +456,43 @@ def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def _head_end(data: bytes) -> int:
+    """Where the HTTP head in ``data`` ends (after its blank line), or -1."""
+    ends = [(i + n) for i, n in ((data.find(b"\r\n\r\n"), 4), (data.find(b"\n\n"), 2)) if i >= 0]
+    return min(ends) if ends else -1
+
+
 def _after_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The body of an HTTP response block: what follows its first blank line."""
     buf = b""
     for chunk in chunks:
         buf += chunk
-        end = buf.find(b"\r\n\r\n")
+        end = _head_end(buf)
         if end >= 0:
-            yield buf[end + 4 :]
+            yield buf[end:]
             break
     yield from chunks
+
+
+def _match_key(url: str) -> str:
+    """``url`` with percent-encoding settled, to match a page to the form Chromium asks for it
+    in (it escapes ``'`` in a query, normalize_url does not)."""
+    return unquote(url)
+
+
+def _is_public(host: str) -> bool:
+    """Whether ``host`` may be on the public Internet: not loopback, private or link-local
+    (an IP literal of those, or ``localhost``).  Names are not resolved here."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+    )
