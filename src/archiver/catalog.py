@@ -166,6 +166,7 @@ class Catalog:
             raise CollectionError(f"catalog cannot be opened: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
         self._seq = 0
+        self._queued: dict[int, int] = {}  # queue rows per crawl, counted once then kept
         # lookups from worker and proxy threads read through connections of their own (WAL
         # lets them read while a commit is written), never waiting for the writers' lock;
         # the connections are lent from a pool, since proxy threads come and go by thousands
@@ -289,7 +290,20 @@ class Catalog:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        return db.total_changes - before
+        added = db.total_changes - before
+        if crawl_id in self._queued:
+            self._queued[crawl_id] += added
+        return added
+
+    def queued(self, crawl_id: int) -> int:
+        """How many URLs the crawl's queue holds (all states)."""
+        with self._lock:
+            if crawl_id not in self._queued:
+                row = self._db.execute(
+                    "SELECT COUNT(*) FROM queue WHERE crawl_id = ?", (crawl_id,)
+                ).fetchone()
+                self._queued[crawl_id] = int(row[0])
+            return self._queued[crawl_id]
 
     def pending(
         self,

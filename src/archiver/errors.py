@@ -77,7 +77,14 @@ class CaptureError(ArchiverError):
 
 
 class FetchError(CaptureError):
-    """The URL could not be fetched (connection, timeout, protocol error)."""
+    """The URL could not be fetched (connection, timeout, protocol error).  Worth retrying:
+    the next attempt may find the server or the network in a better way."""
+
+
+class ProtocolError(FetchError):
+    """The server answered, but not with HTTP archiver can record (a bad status line, broken
+    framing, headers too large or never finished), or the request cannot be made at all (a
+    host name no resolver accepts).  Never retried: the next attempt would end the same way."""
 
 
 class TooManyRedirectsError(FetchError):

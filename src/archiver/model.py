@@ -18,6 +18,7 @@ __all__ = [
     "CaptureOptions",
     "CaptureSummary",
     "Failure",
+    "LimitHit",
     "RecordLocation",
     "Seed",
 ]
@@ -119,8 +120,12 @@ class CaptureOptions:
     #: A response body is cut at this many bytes and marked ``WARC-Truncated: length``.
     max_response_size: int = 100 * 1024 * 1024
     #: A response still arriving after this many seconds is cut and marked ``WARC-Truncated:
-    #: time`` (a slow drip within the read timeout is otherwise waited for).
+    #: time`` (a slow drip within the read timeout is otherwise waited for).  A URL's retries
+    #: all fit in this time too.
     max_response_time: float = 900.0
+    #: A response whose status line and headers are not complete this many seconds after the
+    #: request is a failure, not retried (a server dripping its headers byte by byte).
+    header_timeout: float = 60.0
     #: A WARC file is closed and a new one begun once it reaches this size.
     warc_max_size: int = 1024 * 1024 * 1024
     #: Fetch what each page needs to render (images, CSS, scripts, …).
@@ -136,6 +141,16 @@ class CaptureOptions:
     digest_algorithm: Literal["sha256", "sha1"] = "sha256"
     #: Load each page in headless Chromium and keep whatever it fetches (None: static parsing).
     browser: BrowserOptions | None = None
+    #: Limits against crawler traps and runaway input; a run that reaches one says so (its
+    #: summary's ``limits``) and exits 1.  Requisites of requisites (a page is 0, its images
+    #: and style sheets 1, what a style sheet imports 2, …) deeper than this are not queued.
+    max_depth: int = 5
+    #: Sitemap indexes naming sitemap indexes: nesting deeper than this is not followed.
+    max_sitemap_depth: int = 5
+    #: Links kept per document (each of its requisites, frames and outlinks).
+    max_links_per_page: int = 10_000
+    #: URLs queued in one crawl, all kinds together.
+    max_urls: int = 2_000_000
 
     @property
     def full_user_agent(self) -> str:
@@ -151,6 +166,19 @@ class Failure:
     url: str
     reason: str
     status: int | None = None
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    """A limit a run reached: what was left out because of it."""
+
+    #: the option (``max_depth``, ``max_sitemap_depth``, ``max_links_per_page``, ``max_urls``)
+    limit: str
+    value: int
+    #: URLs not queued (links not kept, for ``max_links_per_page``)
+    dropped: int
+    #: one URL that was not queued, or the document whose links were cut
+    example: str
 
 
 @dataclass(frozen=True)
@@ -217,7 +245,12 @@ class CaptureSummary:
     resumed: bool = False
     #: what the browser did, for a run with ``CaptureOptions(browser=...)``
     browser: BrowserSummary | None = None
+    #: limits the run reached (see the ``max_*`` options): what they left out
+    limits: tuple[LimitHit, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        """Whether everything was captured, and captured whole: no URL failed (robots.txt
+        unreachable included), no response was cut at a size or time limit, and no limit left
+        a URL out."""
+        return not self.failures and not self.truncated and not self.limits

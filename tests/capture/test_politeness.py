@@ -155,11 +155,15 @@ def test_robots_txt_errors_follow_rfc_9309(
     with site:
         opts = CaptureOptions(retries=1, backoff=0.001)
         summary = archiver.capture([site.url("/p0.html")], tmp_path / "col", options=opts)
-    # 4xx: no rules, crawl everything; 5xx (after retries): the site is unreachable, crawl nothing
+    # 4xx: no rules, crawl everything; 5xx (after retries): the site is unreachable, crawl
+    # nothing, and say so: a failure of the run (retried by the next), not a skipped URL
     assert (summary.pages == 1) is fetched
     assert ("/p0.html" in {p for _t, p in _starts(site)}) is fetched
     if not fetched:
-        assert [s.url for s in summary.skipped] == [site.url("/p0.html")]
+        assert summary.skipped == () and not summary.ok
+        assert [(f.url, f.reason) for f in summary.failures] == [
+            (site.url("/p0.html"), f"robots.txt unreachable (HTTP {status})")
+        ]
 
 
 def test_user_agent_carries_the_contact_url(site: SiteServer, tmp_path: Path) -> None:

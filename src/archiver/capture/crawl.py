@@ -22,6 +22,7 @@ from archiver.capture.discover import Found, discover, is_html, redirect_problem
 from archiver.capture.fetcher import REDIRECTS, Fetcher
 from archiver.capture.hosts import Hosts
 from archiver.capture.http import Exchange, HttpClient
+from archiver.capture.limits import Limits
 from archiver.capture.recovery import recover_open_files
 from archiver.capture.scheduler import Outcome, Scheduler
 from archiver.capture.store import PageRow, Store, links_metadata
@@ -99,9 +100,14 @@ def _check_options(opts: CaptureOptions) -> None:
         problems.append("delays must not be negative")
     if opts.retries < 0 or opts.max_redirects < 0:
         problems.append("retries and max_redirects must not be negative")
+    if min(opts.max_depth, opts.max_sitemap_depth, opts.max_links_per_page, opts.max_urls) < 1:
+        problems.append("max_depth, max_sitemap_depth, max_links_per_page, max_urls: at least 1")
     if opts.max_response_size < 1 or opts.warc_max_size < 1024:
         problems.append("max_response_size must be positive and warc_max_size at least 1 KiB")
-    if opts.connect_timeout <= 0 or opts.read_timeout <= 0 or opts.max_response_time <= 0:
+    if (
+        min(opts.connect_timeout, opts.read_timeout, opts.max_response_time, opts.header_timeout)
+        <= 0
+    ):
         problems.append("timeouts must be positive")
     if opts.browser is not None:
         b = opts.browser
@@ -140,6 +146,7 @@ class _Crawl:
         self.store: Store
         self.fetcher: Fetcher
         self.browser: BrowserCapture | None = None
+        self.limits: Limits
         self.done = 0
         self.failed = 0
         self.requisites = 0
@@ -194,6 +201,7 @@ class _Crawl:
                 digest_algorithm=self.algorithm,
                 on_open=lambda name, end: self.catalog.file_opened(name, self.crawl_id, end),
             )
+            self.limits = Limits(self.opts, self.catalog, self.crawl_id)
             self.store = Store(
                 self.catalog,
                 self.writer,
@@ -208,6 +216,7 @@ class _Crawl:
                 read_timeout=self.opts.read_timeout,
                 max_response_size=self.opts.max_response_size,
                 max_response_time=self.opts.max_response_time,
+                header_timeout=self.opts.header_timeout,
                 verify_tls=self.opts.verify_tls,
                 digest_algorithm=self.algorithm,
             )
@@ -259,6 +268,7 @@ class _Crawl:
             archive_dir=self.col.archive_dir,
             on_truncated=self._note_truncated,
             on_skipped=lambda url, reason: self.skipped.append(Failure(url=url, reason=reason)),
+            limits=self.limits,
         ).start()
 
     def _summary(self, started: float, resumed: bool) -> CaptureSummary:
@@ -283,6 +293,7 @@ class _Crawl:
             seconds=time.monotonic() - started,
             resumed=resumed,
             browser=self.browser.summary() if self.browser is not None else None,
+            limits=self.limits.hits(),
         )
 
     def _finished(
@@ -317,8 +328,11 @@ class _Crawl:
 
     def _process(self, entry: QueueEntry) -> Outcome:
         url = entry.url
-        if not self.fetcher.allowed(url):
-            reason = "disallowed by robots.txt"
+        refusal = self.fetcher.refusal(url)
+        if refusal is not None:
+            state, reason = refusal
+            if state == "failed":
+                return self._fail(entry, reason)
             self.store.finish(entry, state="skipped", reason=reason)
             self.skipped.append(Failure(url=url, reason=reason))
             return Outcome(url, entry.kind, ok=False, skipped=True)
@@ -388,6 +402,8 @@ class _Crawl:
                 found = discover(entry, ex, self.opts)
             except SeedError as exc:
                 state, reason = "failed", exc.reason
+        self.limits.note_all(found.dropped)
+        found.entries = self.limits.admit(found.entries)
         # a frame gets its metadata record but is part of its page, not a page itself
         page = entry.kind == "page" and state == "done" and ex.status not in REDIRECTS
         if page and self.browser is not None and is_html(entry, ex):

@@ -37,6 +37,8 @@ class Found:
     requisites: list[tuple[str, str]] = field(default_factory=list)
     #: requisites (and frames) to queue, or feed and sitemap entries
     entries: list[QueueEntry] = field(default_factory=list)
+    #: what a limit left out: (option, its value, how many, one example)
+    dropped: list[tuple[str, int, int, str]] = field(default_factory=list)
 
 
 def charset(ex: Exchange) -> str | None:
@@ -55,31 +57,55 @@ def is_html(entry: QueueEntry, ex: Exchange) -> bool:
 
 
 def discover(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> Found:
-    """Title, outlinks, requisites and new queue entries found in a fetched document.
+    """Title, outlinks, requisites and new queue entries found in a fetched document, within
+    the run's limits (what they leave out is in :attr:`Found.dropped`).
 
     Raises :class:`SeedError` for a feed or sitemap that cannot be read.
     """
     if entry.kind in ("feed", "sitemap"):
-        return Found(entries=_seed_entries(entry, ex, opts))
+        found = Found(entries=_seed_entries(entry, ex, opts))
+        nested = [e for e in found.entries if e.kind == "sitemap"]
+        if nested and entry.depth + 1 > opts.max_sitemap_depth:
+            limit = opts.max_sitemap_depth
+            found.dropped.append(("max_sitemap_depth", limit, len(nested), nested[0].url))
+            found.entries = [e for e in found.entries if e.kind != "sitemap"]
+        return found
     found = Found()
     frames: set[str] = set()
     if is_html(entry, ex):
-        links = html_links(ex.decoded_body(limit=_PARSE_LIMIT), ex.url, encoding=charset(ex))
+        links = html_links(
+            ex.decoded_body(limit=_PARSE_LIMIT),
+            ex.url,
+            encoding=charset(ex),
+            max_links=opts.max_links_per_page,
+        )
         found.title, found.outlinks, found.requisites = (
             links.title,
             links.outlinks,
             links.requisites,
         )
+        if links.dropped:
+            limit = opts.max_links_per_page
+            found.dropped.append(("max_links_per_page", limit, links.dropped, ex.url))
         if entry.kind == "page":
             found.requisites = found.requisites + links.frames
             frames = {u for u, _ in links.frames}
     elif ex.content_type == "text/css":
         body = ex.decoded_body(limit=_PARSE_LIMIT).decode(charset(ex) or "utf-8", "replace")
         found.requisites = css_links(body, ex.url)
+        if len(found.requisites) > opts.max_links_per_page:
+            extra = len(found.requisites) - opts.max_links_per_page
+            found.requisites = found.requisites[: opts.max_links_per_page]
+            found.dropped.append(("max_links_per_page", opts.max_links_per_page, extra, ex.url))
     else:
         return found
     if opts.requisites:
         found.entries = requisite_entries(entry, ex.url, found.requisites, opts, frames=frames)
+        if found.entries and entry.depth + 1 > opts.max_depth:
+            found.dropped.append(
+                ("max_depth", opts.max_depth, len(found.entries), found.entries[0].url)
+            )
+            found.entries = []
     return found
 
 
@@ -123,10 +149,10 @@ def _seed_entries(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> list
     for item in parsed:
         if since is not None and item.date is not None and item.date < since:
             continue
+        # a sitemap named by a sitemap index is one level deeper; a page is a new start
+        depth = entry.depth + 1 if item.kind == "sitemap" else 0
         found.append(
-            QueueEntry(
-                url=item.url, kind=item.kind, depth=entry.depth, origin=item.url, parent=ex.url
-            )
+            QueueEntry(url=item.url, kind=item.kind, depth=depth, origin=item.url, parent=ex.url)
         )
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -18,7 +19,7 @@ from archiver.capture.hosts import Hosts
 from archiver.capture.http import Exchange, HttpClient, Request
 from archiver.capture.robots import RobotsPolicy
 from archiver.capture.urls import host_key, resolve
-from archiver.errors import FetchError
+from archiver.errors import FetchError, ProtocolError
 from archiver.model import CaptureOptions
 
 __all__ = ["REDIRECTS", "Fetcher"]
@@ -56,9 +57,21 @@ class Fetcher:
         self._stop = stop
         self._archive = archive
 
-    def allowed(self, url: str) -> bool:
-        """Whether robots.txt (when obeyed) lets this crawler fetch ``url``."""
-        return not self.opts.obey_robots or self.robots(url).allows(self.user_agent, url)
+    def refusal(self, url: str) -> tuple[str, str] | None:
+        """Why robots.txt keeps this crawler from fetching ``url``, or None (fetch it).
+
+        ``("skipped", "disallowed by robots.txt")`` when the site asks not to;
+        ``("failed", "robots.txt unreachable (…)")`` when robots.txt could not be had (RFC
+        9309 then says: fetch nothing), which is a failure of the run, retried by the next.
+        """
+        if not self.opts.obey_robots:
+            return None
+        policy = self.robots(url)
+        if policy.allows(self.user_agent, url):
+            return None
+        if policy.unreachable is not None:
+            return "failed", f"robots.txt unreachable ({policy.unreachable})"
+        return "skipped", "disallowed by robots.txt"
 
     def robots(self, url: str) -> RobotsPolicy:
         """The robots policy of ``url``'s host, fetching (and archiving) robots.txt once."""
@@ -70,8 +83,8 @@ class Fetcher:
         with host.robots_lock:
             if host.robots is not None:
                 return host.robots
-            status, body = self._fetch_robots(key, resolve(url, "/robots.txt") or url)
-            policy = RobotsPolicy.from_response(status, body)
+            status, body, reason = self._fetch_robots(key, resolve(url, "/robots.txt") or url)
+            policy = RobotsPolicy.from_response(status, body, reason=reason)
             crawl_delay = policy.crawl_delay(self.user_agent)
             if crawl_delay > _MAX_CRAWL_DELAY:
                 log.warning(
@@ -83,28 +96,30 @@ class Fetcher:
                 host.delay = max(self.opts.host_delay, crawl_delay)
             return policy
 
-    def _fetch_robots(self, key: str, robots_url: str | None) -> tuple[int | None, bytes]:
+    def _fetch_robots(self, key: str, robots_url: str | None) -> tuple[int | None, bytes, str]:
+        """(status, body, why it is missing) of the host's robots.txt; status None when it
+        could not be fetched."""
         # RFC 9309 §2.3.1.2: follow at least five redirects (each hop is archived); past
         # that the file counts as unavailable, like a 4xx: no rules.
         status: int | None = None
         body = b""
         for _hop in range(_ROBOTS_REDIRECTS + 1):
             if robots_url is None:
-                return status, body
+                return status, body, ""
             try:
                 ex = self.fetch(robots_url)
             except FetchError as exc:
                 log.warning("robots.txt unreachable for %s: %s", key, exc.reason)
-                return None, b""
+                return None, b"", exc.reason
             with ex:
                 status = ex.status
                 body = ex.decoded_body(limit=512 * 1024)
                 self._archive(ex)
                 location = ex.header("Location") if status in REDIRECTS else None
             if not location:
-                return status, body
+                return status, body, ""
             robots_url = resolve(robots_url, location)
-        return 404, b""
+        return 404, b"", ""
 
     def fetch(self, url: str, request: Request | None = None) -> Exchange:
         """Fetch ``url`` (or ``request``); retry connection errors, 429 and 5xx with backoff
@@ -116,18 +131,22 @@ class Fetcher:
         retries = self.opts.retries
         if request is not None and request.method not in _IDEMPOTENT:
             retries = 0
+        # all the attempts together get the time one response may take
+        deadline = time.monotonic() + self.opts.max_response_time
         attempt = 0
         while True:
             self.hosts.pace(url)
             try:
                 ex = self.client.fetch(url, request=request)
+            except ProtocolError:
+                raise  # the server answered with something that is not HTTP: it would again
             except FetchError:
-                if attempt >= retries or self._stop.is_set():
+                if attempt >= retries or self._stop.is_set() or time.monotonic() > deadline:
                     raise
                 self._sleep(self._backoff(attempt))
                 attempt += 1
                 continue
-            if ex.status in _RETRY_STATUS and attempt < retries:
+            if ex.status in _RETRY_STATUS and attempt < retries and time.monotonic() < deadline:
                 wait = self._retry_after(ex) if ex.status in (429, 503) else None
                 ex.close()
                 if wait is not None:  # the server asked this client to wait: all its URLs do

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import select
 import socket
 import ssl
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 
 from archiver.capture.decode import decode_body
 from archiver.capture.exchange import Exchange, Request, Timings, TlsInfo
-from archiver.errors import FetchError
+from archiver.errors import FetchError, ProtocolError
 
 __all__ = ["Exchange", "HttpClient", "Request", "Timings", "TlsInfo", "decode_body"]
 
@@ -93,6 +94,7 @@ class HttpClient:
         read_timeout: float = 30.0,
         max_response_size: int = 100 * 1024 * 1024,
         max_response_time: float = 900.0,
+        header_timeout: float = 60.0,
         verify_tls: bool = True,
         ca_file: str | None = None,
         digest_algorithm: str = "sha256",
@@ -102,6 +104,7 @@ class HttpClient:
         self.read_timeout = read_timeout
         self.max_response_size = max_response_size
         self.max_response_time = max_response_time
+        self.header_timeout = min(header_timeout, max_response_time)
         self.digest_algorithm = digest_algorithm
         self._tls = ssl.create_default_context(cafile=ca_file)
         self._tls.set_alpn_protocols(["http/1.1"])
@@ -154,6 +157,10 @@ class HttpClient:
             raise FetchError(f"connect timeout after {self.connect_timeout:g}s", url=url) from exc
         except OSError as exc:
             raise FetchError(f"cannot connect to {host}:{port}: {exc}", url=url) from exc
+        except UnicodeError as exc:  # the resolver's IDNA encoding: a label over 63 characters
+            raise ProtocolError(
+                f"host name {host[:80]!r} cannot be looked up: {exc}", url=url
+            ) from exc
         ip = str(sock.getpeername()[0])
         tls = None
         if scheme == "https":
@@ -325,10 +332,12 @@ class HttpClient:
                 buf = buf[header_length:]
                 continue
             if len(buf) + interim > _MAX_HEADER_BYTES:
-                raise FetchError("response headers larger than 256 KiB", url=url)
-            if time.monotonic() - t0 > self.max_response_time:
-                raise FetchError(
-                    f"no complete response headers after {self.max_response_time:g}s", url=url
+                raise ProtocolError("response headers larger than 256 KiB", url=url)
+            if time.monotonic() - t0 > self.header_timeout:
+                raise ProtocolError(
+                    f"response headers still incomplete after {self.header_timeout:g}s "
+                    f"({len(buf)} bytes)",
+                    url=url,
                 )
             data = self._recv(url, sock, got=len(buf))
             if not data:
@@ -364,7 +373,7 @@ class HttpClient:
                 if length < 0:
                     raise ValueError
             except ValueError as exc:
-                raise FetchError(f"bad Content-Length {clen_values[0]!r}", url=url) from exc
+                raise ProtocolError(f"bad Content-Length {clen_values[0]!r}", url=url) from exc
             truncated, leftover = self._copy_length(url, sock, rest, body, length, deadline)
             conn.leftover = leftover
         else:
@@ -486,7 +495,7 @@ class HttpClient:
             nonlocal pos
             while (idx := buf.find(b"\n", pos)) < 0:
                 if len(buf) - pos > 64 * 1024:
-                    raise FetchError("chunk-size line too long", url=url)
+                    raise ProtocolError("chunk-size line too long", url=url)
                 refill()
             text, pos = buf[pos : idx + 1], idx + 1
             return text
@@ -499,7 +508,7 @@ class HttpClient:
                     if size < 0:
                         raise ValueError
                 except ValueError as exc:
-                    raise FetchError(f"bad chunk size line {size_line[:40]!r}", url=url) from exc
+                    raise ProtocolError(f"bad chunk size line {size_line[:40]!r}", url=url) from exc
                 if size == 0:
                     while line() not in (b"\r\n", b"\n"):  # trailer fields, then a blank line
                         pass
@@ -513,7 +522,7 @@ class HttpClient:
                     refill()
                 pos += remaining
                 if line() not in (b"\r\n", b"\n"):
-                    raise FetchError("chunk data not followed by CRLF", url=url)
+                    raise ProtocolError("chunk data not followed by CRLF", url=url)
         except _Cut:
             return "length", b""
         except _Deadline:
@@ -595,15 +604,20 @@ def _is_interim(head: bytes) -> bool:
     )
 
 
+_STATUS_LINE = re.compile(r"HTTP/[0-9]\.[0-9] ([1-5][0-9][0-9])(?: (.*))?")
+
+
 def _parse_head(url: str, head: bytes) -> tuple[int, str, list[tuple[str, str]]]:
+    """Status, reason and header fields; :class:`ProtocolError` unless the status line is
+    ``HTTP/d.d`` and a status of three ASCII digits from 100 to 599."""
     text = head.decode("iso-8859-1")
     lines = text.replace("\r\n", "\n").split("\n")
     status_line = lines[0]
-    parts = status_line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise FetchError(f"not an HTTP response (status line {status_line[:60]!r})", url=url)
-    status = int(parts[1])
-    reason = parts[2] if len(parts) > 2 else ""
+    match = _STATUS_LINE.fullmatch(status_line.rstrip(" "))
+    if match is None:
+        raise ProtocolError(f"not an HTTP response (status line {status_line[:60]!r})", url=url)
+    status = int(match.group(1))
+    reason = match.group(2) or ""
     headers: list[tuple[str, str]] = []
     for raw in lines[1:]:
         if not raw:

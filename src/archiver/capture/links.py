@@ -24,7 +24,6 @@ __all__ = ["PageLinks", "css_links", "html_links"]
 # and never matching it empty, keeps the pattern linear on unclosed ``url(`` runs.
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s("']+))\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]+)"|'([^']+)')""", re.IGNORECASE)
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _LINK_RELS = {
     "stylesheet",
     "icon",
@@ -48,11 +47,29 @@ class PageLinks:
     frames: list[tuple[str, str]] = field(default_factory=list)
     outlinks: list[tuple[str, str]] = field(default_factory=list)
     title: str | None = None
+    #: links left out because a list reached ``max_links`` (a page built as a crawler trap)
+    dropped: int = 0
+
+
+def strip_css_comments(css: str) -> str:
+    r"""``css`` without its ``/* … */`` comments, in one forward pass (a regular expression
+    such as ``/\*.*?\*/`` is quadratic on a sheet of unclosed ``/*``).  An unclosed comment
+    runs to the end, as CSS says."""
+    out = []
+    pos = 0
+    while (start := css.find("/*", pos)) >= 0:
+        out.append(css[pos:start])
+        end = css.find("*/", start + 2)
+        if end < 0:
+            return "".join(out)
+        pos = end + 2
+    out.append(css[pos:])
+    return "".join(out)
 
 
 def css_links(css: str, base: str) -> list[tuple[str, str]]:
     """``url()`` and ``@import`` targets of a style sheet, resolved against ``base``."""
-    css = _CSS_COMMENT.sub("", css)
+    css = strip_css_comments(css)
     found: list[tuple[str, str]] = []
     for m in _CSS_IMPORT.finditer(css):
         url = resolve(base, m.group(1) or m.group(2) or "")
@@ -175,8 +192,11 @@ def _may_have_style_urls(html: bytes) -> bool:
     return False
 
 
-def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLinks:
-    """Parse ``html`` (bytes as received, decoded) and list what it links to."""
+def html_links(
+    html: bytes, url: str, *, encoding: str | None = None, max_links: int | None = None
+) -> PageLinks:
+    """Parse ``html`` (bytes as received, decoded) and list what it links to: at most
+    ``max_links`` in each list (the rest is counted in :attr:`PageLinks.dropped`)."""
     links = PageLinks()
     if not html.strip():
         return links
@@ -214,6 +234,9 @@ def html_links(html: bytes, url: str, *, encoding: str | None = None) -> PageLin
 
     def add(target: list[tuple[str, str]], ref: str | None, how: str) -> None:
         if not ref:
+            return
+        if max_links is not None and len(target) >= max_links:
+            links.dropped += 1
             return
         key = (id(target), ref)
         if key in raw_seen:  # the same raw reference resolves the same: skip the work

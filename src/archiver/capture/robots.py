@@ -5,7 +5,11 @@
 - Rules: ``*`` matches any run of characters and a final ``$`` anchors the end; the longest
   matching pattern wins, and ``Allow`` wins a tie.  ``/robots.txt`` itself is always allowed.
 - A missing robots.txt (4xx other than 429) allows everything; an unreachable one (5xx, 429 or
-  a network error after retries) disallows everything for that host (§2.3.1.3–4).
+  a network error after retries) disallows everything for that host (§2.3.1.3–4), and says
+  why (:attr:`RobotsPolicy.unreachable`): the crawl lists such URLs as failures, not as URLs
+  the site asked not to be fetched.
+- Matching is linear in the URL for each ``*`` of a pattern (no regular expression, so no
+  backtracking however many wildcards a pattern has).
 - ``Crawl-delay`` (not in the RFC, widely used) may be fractional.
 
 The standard library's ``urllib.robotparser`` is not used: it knows neither wildcards nor the
@@ -15,7 +19,6 @@ longest-match rule, and reads ``Crawl-delay: 0.5`` as nothing.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -28,7 +31,29 @@ _MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least 500 KiB; we stop there
 class _Rule:
     allow: bool
     pattern: str
-    regex: re.Pattern[str]
+    #: the pattern split at its ``*``s, and whether it ends with ``$``
+    segments: tuple[str, ...]
+    anchored: bool
+
+    def matches(self, path: str) -> bool:
+        """Whether the rule matches the start of ``path``, in time linear in the path for each
+        ``*`` (leftmost matching of each literal piece is exact for ``*`` patterns, and no
+        backtracking is ever needed)."""
+        first, *rest = self.segments
+        if not path.startswith(first):
+            return False
+        pos = len(first)
+        if not rest:
+            return not self.anchored or pos == len(path)
+        *middle, last = rest
+        for piece in middle:
+            found = path.find(piece, pos)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        if self.anchored:
+            return len(path) - len(last) >= pos and path.endswith(last)
+        return path.find(last, pos) >= 0
 
 
 @dataclass
@@ -43,11 +68,10 @@ def _normalise_path(path: str) -> str:
     return quote(unquote(path), safe="/:@!$&'()*+,;=-._~?%")
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _rule(allow: bool, pattern: str) -> _Rule:
     anchored = pattern.endswith("$")
     body = pattern[:-1] if anchored else pattern
-    regex = ".*".join(re.escape(part) for part in body.split("*"))
-    return re.compile(regex + ("$" if anchored else ""))
+    return _Rule(allow, pattern, tuple(body.split("*")), anchored)
 
 
 def _parse(text: str) -> list[_Group]:
@@ -74,7 +98,7 @@ def _parse(text: str) -> list[_Group]:
             if not value:
                 continue  # an empty Disallow allows everything; an empty Allow says nothing
             pattern = _normalise_path(value)
-            current.rules.append(_Rule(key == "allow", pattern, _compile(pattern)))
+            current.rules.append(_rule(key == "allow", pattern))
         elif key == "crawl-delay":
             with contextlib.suppress(ValueError):  # a malformed delay is ignored
                 current.delay = max(0.0, float(value))
@@ -88,12 +112,19 @@ class RobotsPolicy:
     groups: list[_Group] = field(default_factory=list)
     allow_all: bool = False
     disallow_all: bool = False
+    #: why robots.txt could not be had (then nothing is allowed, and the run says why)
+    unreachable: str | None = None
 
     @classmethod
-    def from_response(cls, status: int | None, body: bytes) -> RobotsPolicy:
-        """The policy for a robots.txt fetched with ``status`` (None: unreachable)."""
-        if status is None or status >= 500 or status == 429:
-            return cls(disallow_all=True)
+    def from_response(
+        cls, status: int | None, body: bytes, *, reason: str = "no response"
+    ) -> RobotsPolicy:
+        """The policy for a robots.txt fetched with ``status`` (None: unreachable, ``reason``
+        says why)."""
+        if status is None:
+            return cls(disallow_all=True, unreachable=reason)
+        if status >= 500 or status == 429:
+            return cls(disallow_all=True, unreachable=f"HTTP {status}")
         if status >= 400 or not body.strip():
             return cls(allow_all=True)
         text = body[:_MAX_BYTES].decode("utf-8", "replace").lstrip("\ufeff")
@@ -121,7 +152,7 @@ class RobotsPolicy:
         best: _Rule | None = None
         for group in self._groups_for(user_agent):
             for rule in group.rules:
-                if not rule.regex.match(path):
+                if not rule.matches(path):
                     continue
                 if (
                     best is None

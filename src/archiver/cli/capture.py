@@ -93,6 +93,12 @@ def format_summary(summary: CaptureSummary) -> str:
     if summary.truncated:
         lines.append(f"  {len(summary.truncated)} response(s) stored TRUNCATED:")
         lines += [f"    {t.url}: {t.reason}" for t in summary.truncated]
+    if summary.limits:
+        lines.append(f"  {len(summary.limits)} LIMIT(S) REACHED (raise them to capture more):")
+        lines += [
+            f"    {h.limit}={h.value}: {h.dropped} left out, for example {h.example}"
+            for h in summary.limits
+        ]
     if summary.failures:
         lines.append(f"  {len(summary.failures)} URL(s) FAILED:")
         lines += [f"    {f.url}: {f.reason}" for f in summary.failures]
@@ -170,6 +176,34 @@ def format_summary(summary: CaptureSummary) -> str:
     show_default=True,
     help="Start a new WARC file past this size.",
 )
+@click.option(
+    "--max-depth",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="Requisites of requisites deeper than this are not queued (crawler traps).",
+)
+@click.option(
+    "--max-sitemap-depth",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="Sitemap indexes nested deeper than this are not followed.",
+)
+@click.option(
+    "--max-links-per-page",
+    type=click.IntRange(1),
+    default=10_000,
+    show_default=True,
+    help="Links kept per document (requisites, frames, outlinks each).",
+)
+@click.option(
+    "--max-urls",
+    type=click.IntRange(1),
+    default=2_000_000,
+    show_default=True,
+    help="URLs queued in one crawl.",
+)
 @click.option("--no-requisites", is_flag=True, help="Do not fetch images, CSS, scripts.")
 @click.option(
     "--requisites-any-host", is_flag=True, help="Follow requisites to other hosts (CDNs)."
@@ -231,6 +265,10 @@ def capture_command(
     max_response_size: int,
     max_response_time: float,
     warc_size: int,
+    max_depth: int,
+    max_sitemap_depth: int,
+    max_links_per_page: int,
+    max_urls: int,
     no_requisites: bool,
     requisites_any_host: bool,
     ignore_robots: bool,
@@ -286,6 +324,10 @@ def capture_command(
         max_response_size=max_response_size,
         max_response_time=max_response_time,
         warc_max_size=warc_size,
+        max_depth=max_depth,
+        max_sitemap_depth=max_sitemap_depth,
+        max_links_per_page=max_links_per_page,
+        max_urls=max_urls,
         requisites=not no_requisites,
         requisites_any_host=requisites_any_host,
         obey_robots=not ignore_robots,

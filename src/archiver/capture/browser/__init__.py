@@ -22,6 +22,7 @@ from archiver.capture.browser.resources import BrowserResources
 from archiver.capture.discover import Found
 from archiver.capture.exchange import Exchange
 from archiver.capture.fetcher import Fetcher
+from archiver.capture.limits import Limits
 from archiver.capture.store import PageRow, Store
 from archiver.capture.urls import normalize_url
 from archiver.catalog import Catalog, QueueEntry
@@ -50,6 +51,7 @@ class BrowserCapture:
         archive_dir: Path,
         on_truncated: Callable[[Exchange], None],
         on_skipped: Callable[[str, str], None],
+        limits: Limits,
     ) -> None:
         self.opts = opts
         self.browser_opts = browser
@@ -66,6 +68,7 @@ class BrowserCapture:
             archive_dir=archive_dir,
             on_truncated=on_truncated,
             on_skipped=on_skipped,
+            limits=limits,
         )
         self._key: RunKey | None = None
         self._proxy: RecordingProxy | None = None

@@ -33,6 +33,7 @@ from archiver.capture.browser.proxy import ProxyRequest, Reply, reply_reusable, 
 from archiver.capture.discover import discover
 from archiver.capture.exchange import Exchange, Request
 from archiver.capture.fetcher import REDIRECTS, Fetcher
+from archiver.capture.limits import Limits
 from archiver.capture.store import Store, links_metadata
 from archiver.capture.urls import normalize_url
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
@@ -163,9 +164,11 @@ class BrowserResources:
         archive_dir: Path,
         on_truncated: Callable[[Exchange], None],
         on_skipped: Callable[[str, str], None],
+        limits: Limits,
     ) -> None:
         self.fetcher = fetcher
         self.on_skipped = on_skipped
+        self.limits = limits
         self.store = store
         self.catalog = catalog
         self.crawl_id = crawl_id
@@ -330,11 +333,15 @@ class BrowserResources:
 
     def _fetch_and_store(self, url: str, request: ProxyRequest) -> Reply:
         entry = self._entry(url, request)
-        if not self.fetcher.allowed(url):
+        if self.limits.full(url):
+            return synthetic(503, "Service Unavailable", "archiver: the crawl's max_urls reached")
+        refusal = self.fetcher.refusal(url)
+        if refusal is not None:
+            state, reason = refusal
             self.counters.add("robots_blocked")
-            reason = "disallowed by robots.txt"
-            self.store.finish(entry, state="skipped", reason=reason, queued=False)
-            self.on_skipped(url, reason)
+            self.store.finish(entry, state=state, reason=reason, queued=False)
+            if state == "skipped":
+                self.on_skipped(url, reason)
             return synthetic(403, "Forbidden", f"archiver: {reason}")
         try:
             with self.fetcher.hosts.browser_slot(url):
@@ -363,6 +370,8 @@ class BrowserResources:
             reason = f"HTTP {ex.status} {ex.reason}".strip()
         elif ex.status not in REDIRECTS:  # a redirect: the browser asks for the target itself
             found = discover(entry, ex, self.opts)
+            self.limits.note_all(found.dropped)
+            found.entries = self.limits.admit(found.entries)
             if ex.content_type == "text/css":
                 with self._lock:
                     self._css_refs[entry.url] = tuple(u for u, _ in found.requisites)
@@ -385,9 +394,10 @@ class BrowserResources:
 
     def _send(self, url: str, request: ProxyRequest, *, record: bool) -> Reply:
         """Fetch a request that is not a stored GET, relay it, and record it if asked."""
-        if not self.fetcher.allowed(url):
+        refusal = self.fetcher.refusal(url)
+        if refusal is not None:
             self.counters.add("robots_blocked")
-            return synthetic(403, "Forbidden", "archiver: disallowed by robots.txt", request.method)
+            return synthetic(403, "Forbidden", f"archiver: {refusal[1]}", request.method)
         try:
             with self.fetcher.hosts.browser_slot(url):
                 ex = self.fetcher.fetch(
