@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS queue (
     PRIMARY KEY (crawl_id, url)
 );
 CREATE INDEX IF NOT EXISTS queue_state ON queue (crawl_id, state, seq);
+CREATE INDEX IF NOT EXISTS queue_host ON queue (crawl_id, host, state, seq);
 CREATE TABLE IF NOT EXISTS warc_files (
     filename TEXT PRIMARY KEY,
     crawl_id INTEGER,
@@ -326,6 +327,31 @@ class Catalog:
             ).fetchall()
         out = [QueueEntry(*r) for r in rows if r[0] not in exclude]
         return out[:limit]
+
+    def pending_hosts(self, crawl_id: int) -> list[tuple[str, int, int]]:
+        """(host, queue position of its first pending entry, how many) for every host with
+        pending entries: one pass over the pending entries."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT host, MIN(seq), COUNT(*) FROM queue"
+                " WHERE crawl_id = ? AND state = 'pending' GROUP BY host",
+                (crawl_id,),
+            ).fetchall()
+        return [(str(h), int(first), int(n)) for h, first, n in rows]
+
+    def pending_of_host(
+        self, crawl_id: int, host: str, *, after: int, limit: int
+    ) -> list[tuple[int, QueueEntry]]:
+        """The next pending entries of ``host`` after queue position ``after``, with their
+        positions: an index range, whatever the queue's size."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT seq, url, kind, depth, origin, hops, parent FROM queue"
+                " WHERE crawl_id = ? AND host = ? AND state = 'pending' AND seq > ?"
+                " ORDER BY seq LIMIT ?",
+                (crawl_id, host, after, limit),
+            ).fetchall()
+        return [(int(r[0]), QueueEntry(*r[1:])) for r in rows]
 
     def queue_entry(self, crawl_id: int, url: str) -> tuple[str, str | None] | None:
         """(state, origin) of ``url`` in the crawl's queue, or None."""

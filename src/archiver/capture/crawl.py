@@ -26,7 +26,7 @@ from archiver.capture.limits import Limits
 from archiver.capture.recovery import recover_open_files
 from archiver.capture.scheduler import Outcome, Scheduler
 from archiver.capture.store import PageRow, Store, links_metadata
-from archiver.capture.urls import normalize_url, resolve
+from archiver.capture.urls import host_key, normalize_url, resolve
 from archiver.catalog import Catalog, QueueEntry
 from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, UsageError
@@ -404,11 +404,12 @@ class _Crawl:
                 state, reason = "failed", exc.reason
         self.limits.note_all(found.dropped)
         found.entries = self.limits.admit(found.entries)
+        new_hosts = frozenset(host_key(e.url) for e in found.entries)
         # a frame gets its metadata record but is part of its page, not a page itself
         page = entry.kind == "page" and state == "done" and ex.status not in REDIRECTS
         if page and self.browser is not None and is_html(entry, ex):
             ok = self.browser.capture_page(entry, ex, found)
-            return Outcome(entry.url, entry.kind, ok=ok)
+            return Outcome(entry.url, entry.kind, ok=ok, new_hosts=new_hosts)
         extra = None
         if entry.kind in ("page", "frame"):
             extra = links_metadata(ex, found, entry.parent)
@@ -423,4 +424,4 @@ class _Crawl:
         )
         if entry.kind == "requisite" and rows:
             self.requisites += 1
-        return Outcome(entry.url, entry.kind, ok=state == "done")
+        return Outcome(entry.url, entry.kind, ok=state == "done", new_hosts=new_hosts)
