@@ -64,6 +64,11 @@ class CollectionLockedError(CollectionError):
     """Another process holds the collection's write lock."""
 
 
+class StorageError(CollectionError):
+    """Writing failed for lack of room or of permission (a full disk, a read-only folder):
+    the work stopped there, and what was written before is consistent."""
+
+
 # -- capture -------------------------------------------------------------------------------
 
 

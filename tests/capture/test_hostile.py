@@ -8,14 +8,20 @@ quadratic or exponential code could not meet, never against the wall clock.
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import archiver
 from archiver import CaptureOptions, Collection, Seed
+from archiver.catalog import Catalog
 from archiver.cli import main
+from archiver.testing import Handler
 from tests.capture.hostile import (
     HostileServer,
     drip_headers,
@@ -279,3 +285,63 @@ def _stored(col: Path) -> list[str]:
         for r in read_records(Collection.open(col).warc_files())
         if r.type in ("response", "revisit")
     ]
+
+
+# -- 6. one Ctrl-C (or SIGTERM) stops a capture within seconds, consistently ---------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_cuts_a_slow_response_and_leaves_it_pending(
+    signum: int, hostile: HostileServer, tmp_path: Path
+) -> None:
+    # finding 6: one SIGINT did not stop a capture while a slow response was in flight (up to
+    # --max-response-time); SIGTERM was not handled at all
+    progress = {"sent": 0, "cut": False}
+
+    def slow_body(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                            b"Content-Length: 100000\r\n\r\n<title>slow</title>")  # fmt: skip
+        for _ in range(600):  # 60 s of a drip, far below the read timeout each time
+            try:
+                handler.wfile.write(b"x" * 10)
+                handler.wfile.flush()
+            except OSError:
+                progress["cut"] = True
+                return
+            progress["sent"] += 10
+            time.sleep(0.1)
+
+    col = tmp_path / "col"
+    with hostile:
+        hostile.routes["/slow.html"] = slow_body
+        urls = [hostile.url("/page.html"), hostile.url("/slow.html")]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "capture", "-c", str(col), *urls],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while progress["sent"] < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=30)  # (a hang guard only)
+        sent_at_stop = progress["sent"]
+        assert progress["cut"] or proc.returncode is not None
+        assert proc.returncode == 1, err.decode()
+        assert b"Interrupted" in err and b"Traceback" not in err
+        assert sent_at_stop < 100_000 - 19  # the slow response was cut, not waited for
+        # nothing half-written: the page done before the stop is kept, the slow one is pending
+        with Catalog(col / "catalog.sqlite") as catalog:
+            states = dict(
+                catalog._db.execute("SELECT url, state FROM queue WHERE kind = 'page'").fetchall()
+            )
+        assert states[hostile.url("/slow.html")] == "pending"
+        hostile.routes["/slow.html"] = html("<title>slow</title><p>now quick</p>")
+        again = subprocess.run(
+            [sys.executable, "-m", "archiver", "capture", "-c", str(col), *urls, "--json"],
+            capture_output=True,
+            timeout=120,
+        )
+    assert again.returncode == 0, again.stderr.decode()
+    stored = _stored(col)
+    assert stored.count(hostile.url("/slow.html")) == 1

@@ -239,6 +239,7 @@ class _Crawl:
                         finished=self._finished,
                         stop=self.stop,
                         kind_limits=limits,
+                        on_stop=lambda: self._abort(client),
                     ).run()
             finally:
                 if self.browser is not None:
@@ -253,6 +254,12 @@ class _Crawl:
             return self._summary(started, resumed_id is not None)
         finally:
             self.catalog.close()
+
+    def _abort(self, client: HttpClient) -> None:
+        """Cut every fetch and page load under way (the run is stopping)."""
+        client.abort()
+        if self.browser is not None:
+            self.browser.abort()
 
     def _start_browser(self, options: BrowserOptions) -> BrowserCapture:
         from archiver.capture.browser import BrowserCapture
@@ -299,6 +306,8 @@ class _Crawl:
     def _finished(
         self, entry: QueueEntry, outcome: Outcome | None, exc: BaseException | None
     ) -> None:
+        if self.stop.is_set() and outcome is None:
+            return  # the run is stopping: what was cut short stays pending
         if exc is not None or outcome is None:
             # A bug or an I/O error outside fetching: record it and carry on with the rest.
             log.error("capture of %s failed unexpectedly: %r", entry.url, exc)
@@ -355,6 +364,8 @@ class _Crawl:
             return self._store(entry, ex)
 
     def _fail(self, entry: QueueEntry, reason: str, status: int | None = None) -> Outcome:
+        if self.stop.is_set():  # cut short by a stop: still pending, for the next run
+            return Outcome(entry.url, entry.kind, ok=False)
         log.warning("failed %s: %s", entry.url, reason)
         self.store.finish(entry, state="failed", reason=reason, status=status)
         return Outcome(entry.url, entry.kind, ok=False)

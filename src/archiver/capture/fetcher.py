@@ -136,6 +136,8 @@ class Fetcher:
         attempt = 0
         while True:
             self.hosts.pace(url)
+            if self._stop.is_set():
+                raise FetchError("the capture was stopped", url=url)
             try:
                 ex = self.client.fetch(url, request=request)
             except ProtocolError:

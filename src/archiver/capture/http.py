@@ -16,8 +16,10 @@ stays flat whatever the response size (the spool goes to disk past 1 MiB).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
+import os
 import re
 import select
 import socket
@@ -37,6 +39,7 @@ __all__ = ["Exchange", "HttpClient", "Request", "Timings", "TlsInfo", "decode_bo
 
 log = logging.getLogger(__name__)
 
+_STOPPED = "the capture was stopped"
 _MAX_HEADER_BYTES = 256 * 1024
 _READ_SIZE = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
@@ -112,6 +115,8 @@ class HttpClient:
             self._tls.check_hostname = False
             self._tls.verify_mode = ssl.CERT_NONE
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._busy: set[_Connection] = set()  # connections carrying a request now
+        self._aborted = False
         self._lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------------
@@ -152,7 +157,7 @@ class HttpClient:
 
     def _connect(self, url: str, scheme: str, host: str, port: int) -> _Connection:
         try:
-            sock = socket.create_connection((host, port), timeout=self.connect_timeout)
+            sock = self._open_socket(host, port)
         except TimeoutError as exc:
             raise FetchError(f"connect timeout after {self.connect_timeout:g}s", url=url) from exc
         except OSError as exc:
@@ -161,6 +166,9 @@ class HttpClient:
             raise ProtocolError(
                 f"host name {host[:80]!r} cannot be looked up: {exc}", url=url
             ) from exc
+        if self._aborted:
+            sock.close()
+            raise FetchError(_STOPPED, url=url)
         ip = str(sock.getpeername()[0])
         tls = None
         if scheme == "https":
@@ -172,6 +180,54 @@ class HttpClient:
             tls = _tls_info(sock)
         sock.settimeout(self.read_timeout)
         return _Connection(sock, ip, tls)
+
+    def _open_socket(self, host: str, port: int) -> socket.socket:
+        """A connected socket, each address tried in turn, the wait cut short by
+        :meth:`abort` (a blocking connect would hold a stopping capture for its timeout)."""
+        last: OSError = OSError(f"no address for {host}")
+        for family, kind, proto, _name, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        ):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                code = sock.connect_ex(address)
+                if code not in (0, errno.EINPROGRESS):
+                    raise OSError(code, os.strerror(code))
+                deadline = time.monotonic() + self.connect_timeout
+                while code != 0:
+                    left = deadline - time.monotonic()
+                    if self._aborted:
+                        raise OSError(errno.ECANCELED, _STOPPED)
+                    if left <= 0:
+                        raise TimeoutError
+                    _r, writable, _x = select.select([], [sock], [], min(left, 0.25))
+                    if writable:
+                        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                        if code:
+                            raise OSError(code, os.strerror(code))
+                        break
+                sock.setblocking(True)
+                return sock
+            except TimeoutError:
+                sock.close()
+                raise
+            except OSError as exc:
+                sock.close()
+                last = exc
+                if self._aborted:
+                    break
+        raise last
+
+    def abort(self) -> None:
+        """Stop: every fetch under way ends now with a :class:`FetchError`, and no new one
+        starts (the sockets are shut down, which wakes the threads reading them)."""
+        self._aborted = True
+        with self._lock:
+            busy = list(self._busy)
+        for conn in busy:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -248,24 +304,42 @@ class HttpClient:
         method = request.method if request is not None else "GET"
         raw_request = self.build_request(url, headers=headers, request=request)
         for attempt in (0, 1):
+            if self._aborted:
+                raise FetchError(_STOPPED, url=url)
             conn = self._checkout(key) if attempt == 0 else None
             reused = conn is not None
             started = time.monotonic()
             if conn is None:
                 conn = self._connect(url, scheme, host, port)
             connected = time.monotonic()
+            with self._lock:
+                self._busy.add(conn)
             try:
                 exchange, reusable = self._exchange(url, conn, raw_request, method)
             except _StaleConnection as exc:
                 conn.close()
+                if self._aborted:
+                    raise FetchError(_STOPPED, url=url) from exc
                 if reused:
                     continue  # an idle keep-alive connection the server had closed: retry fresh
                 raise FetchError(
                     "server closed the connection without a response", url=url
                 ) from exc
+            except FetchError as exc:
+                conn.close()
+                if self._aborted:
+                    raise FetchError(_STOPPED, url=url) from exc
+                raise
             except BaseException:
                 conn.close()
                 raise
+            finally:
+                with self._lock:
+                    self._busy.discard(conn)
+            if self._aborted:  # a response cut short by abort() is not a response
+                exchange.close()
+                conn.close()
+                raise FetchError(_STOPPED, url=url)
             exchange.timings.connect = connected - started
             exchange.timings.reused_connection = reused
             exchange.timings.first_byte += connected - started

@@ -76,6 +76,7 @@ class Scheduler:
         finished: Finished,
         stop: threading.Event,
         kind_limits: Mapping[str, int] | None = None,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         self.catalog = catalog
         self.crawl_id = crawl_id
@@ -85,6 +86,7 @@ class Scheduler:
         self._process = process
         self._finished = finished
         self._stop = stop
+        self._on_stop = on_stop
         self._kind_limits = dict(kind_limits or {})
         self._kind_inflight: dict[str, int] = {}
         self._work: dict[str, _HostWork] = {}
@@ -105,9 +107,12 @@ class Scheduler:
             try:
                 self._drive(pool)
             except BaseException:
-                # Ctrl-C or a crash: wake workers sleeping in backoff; what is in flight
-                # finishes (its records stay consistent) when the pool closes.
+                # Ctrl-C, SIGTERM or a crash: wake the workers sleeping in backoff and cut the
+                # fetches under way (``on_stop``); the URLs they were on stay pending, for the
+                # next run, and what was committed stays consistent.
                 self._stop.set()
+                if self._on_stop is not None:
+                    self._on_stop()
                 raise
 
     def _drive(self, pool: WorkerPool[QueueEntry, Outcome]) -> None:
@@ -186,9 +191,7 @@ class Scheduler:
             self._queued.add(host)
 
     def _refill(self, host: str, work: _HostWork) -> None:
-        batch = self.catalog.pending_of_host(
-            self.crawl_id, host, after=work.cursor, limit=_BATCH
-        )
+        batch = self.catalog.pending_of_host(self.crawl_id, host, after=work.cursor, limit=_BATCH)
         self.reads += 1
         work.buffer.extend(batch)
         if batch:

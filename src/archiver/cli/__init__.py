@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
 
 from archiver import __version__
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, StorageError
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -53,8 +55,18 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (systemd, kill, a container stopping) is a Ctrl-C
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (never calls ``sys.exit`` itself)."""
+    """Run the CLI and return its exit code (never calls ``sys.exit`` itself).
+
+    SIGTERM is handled as Ctrl-C: the command stops within seconds and leaves what it wrote
+    consistent (a capture resumes when run again).
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -62,13 +74,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted: stopped; what was written is consistent (run again to resume).",
+                   err=True)  # fmt: skip
         return EXIT_PROBLEM
     except ArchiverError as exc:
         click.echo(f"error: {exc}", err=True)
-        return EXIT_USAGE
+        return exit_code_for(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return int(result or 0)
+
+
+def exit_code_for(exc: ArchiverError) -> int:
+    """2 for bad usage or input; 1 when the work could not finish (a full or read-only disk)."""
+    return EXIT_PROBLEM if isinstance(exc, StorageError) else EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

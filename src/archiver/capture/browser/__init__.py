@@ -73,6 +73,7 @@ class BrowserCapture:
         self._key: RunKey | None = None
         self._proxy: RecordingProxy | None = None
         self._browser: Browser | None = None
+        self.stopping = False
         self._lock = threading.Lock()  # the counts below, added to from every worker
         self.pages = 0
         self.timeouts = 0
@@ -102,6 +103,13 @@ class BrowserCapture:
             self.close()
             raise
         return self
+
+    def abort(self) -> None:
+        """The run is stopping: kill Chromium now (page loads under way end at once)."""
+        self.stopping = True
+        if self._browser is not None:
+            self._browser.abort()
+        reap(self.tag)
 
     def close(self) -> None:
         if self._browser is not None:
@@ -133,6 +141,8 @@ class BrowserCapture:
             result = self._browser.load(ex.url)
         finally:
             self.resources.unload(ex.url)
+        if self.stopping:  # cut short: the page stays pending, loaded again by the next run
+            return False
         if result.error:
             log.warning("%s: %s", ex.url, result.error)
         static = self.resources.static_closure([ex.url, *(u for u, _ in found.requisites)])

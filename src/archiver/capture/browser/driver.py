@@ -227,6 +227,7 @@ class Browser:
         self._idle: list[_Tab] = []
         self._cond: asyncio.Condition | None = None
         self._stale = False  # crashed, hung or disconnected: start a new one before the next page
+        self._stopping = False
         self._restart_lock = threading.Lock()
 
     # -- life cycle ------------------------------------------------------------------------
@@ -321,6 +322,9 @@ class Browser:
         tab_limit = 2 * visit_limit
         result = PageResult(url=url, final_url=url)
         for attempt in (1, 2):
+            if self._stopping:
+                result.error = "the capture was stopped"
+                return result
             started = threading.Event()
             future = asyncio.run_coroutine_threadsafe(self._visit(url, started), self._loop)
             try:
@@ -339,6 +343,12 @@ class Browser:
                 self._kill("could not be used")
         return result
 
+    def abort(self) -> None:
+        """The run is stopping: kill Chromium, and start no page (nor Chromium) again."""
+        self._stopping = True
+        self._stale = True
+        reap(self.tag)
+
     def _kill(self, why: str) -> None:
         with self._restart_lock:
             log.warning("Chromium %s: killing it; it is started again for the next page", why)
@@ -351,6 +361,8 @@ class Browser:
         async with self._cond:
             while self._active >= self.opts.tabs:
                 await self._cond.wait()
+            if self._stopping:
+                raise _Crashed("the capture was stopped")
             stale = self._stale or self._browser is None or not self._browser.is_connected()
             if stale or self._pages_since_launch >= self.opts.restart_after:
                 while self._active > 0:  # the other tabs finish their pages first
