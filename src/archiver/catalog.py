@@ -391,12 +391,15 @@ class Catalog:
         page: tuple[str, str | None, str, str | None, int | None, str] | None = None,
         file_end: tuple[str, int] | None = None,
         add: QueueEntry | None = None,
+        failure_url: str | None = None,
     ) -> None:
         """Record, in one transaction, everything one fetched URL produced.
 
         ``page`` is ``(url, seed_url, date, title, status, record_id)``; ``file_end`` is the
         WARC file and the offset up to which its records are now complete; ``add`` is the
-        queue entry of ``url`` when it is not queued yet (a URL the browser asked for).
+        queue entry of ``url`` when it is not queued yet (a URL the browser asked for);
+        ``failure_url`` is the URL a failure is reported against, when not ``url`` (the seed a
+        redirect chain started from).
         """
         with self._tx() as db:
             if add is not None:
@@ -409,7 +412,7 @@ class Catalog:
             if state == "failed":
                 db.execute(
                     "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
-                    (crawl_id, url, reason or "failed", status, _now()),
+                    (crawl_id, failure_url or url, reason or "failed", status, _now()),
                 )
             self._enqueue(db, crawl_id, discovered)
             if page is not None:

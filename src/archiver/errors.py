@@ -33,6 +33,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class ArchiverError(Exception):
     """Base class of every error archiver raises on purpose."""
 
@@ -76,7 +84,9 @@ class CaptureError(ArchiverError):
     """A problem capturing a URL."""
 
     def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(f"{url}: {message}")
+        # a URL holding bytes that are not UTF-8 (surrogate escapes) is shown escaped
+        shown = url if url.isprintable() and _encodable(url) else ascii(url)
+        super().__init__(f"{shown}: {message}")
         self.url = url
         self.reason = message
 

@@ -345,3 +345,144 @@ def test_a_stop_signal_cuts_a_slow_response_and_leaves_it_pending(
     assert again.returncode == 0, again.stderr.decode()
     stored = _stored(col)
     assert stored.count(hostile.url("/slow.html")) == 1
+
+
+# -- 7. clear errors, not tracebacks ---------------------------------------------------------
+
+
+def test_a_full_disk_mid_capture_is_a_clear_error_and_resumes(
+    hostile: HostileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    # finding 7: ENOSPC gave "internal error" for every URL after it, and a traceback
+    import errno
+
+    from archiver.warc.writer import WarcWriter
+
+    real = WarcWriter.write_group
+    calls = {"n": 0}
+
+    def full(self: WarcWriter, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.directory))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    for i in range(6):
+        (hostile.root / f"p{i}.html").write_text(f"<title>{i}</title>")
+    col = tmp_path / "col"
+    with hostile:
+        urls = [hostile.url(f"/p{i}.html") for i in range(6)]
+        monkeypatch.setattr(WarcWriter, "write_group", full)
+        code = main(["capture", "-c", str(col), *urls, "--workers", "1"])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "error: " in err and "No space left on device" in err and str(col) in err
+        assert "internal error" not in err and "Traceback" not in err
+        monkeypatch.setattr(WarcWriter, "write_group", real)
+        again = archiver.capture(urls, col)  # resumes the unfinished crawl
+    assert again.resumed and again.ok
+    stored = _stored(col)
+    assert all(stored.count(u) == 1 for u in urls), stored  # each page once, none lost
+    pages = Collection.open(col).pages_path.read_text()
+    assert all(u in pages for u in urls)
+
+
+def test_a_full_catalog_is_a_clear_error(
+    hostile: HostileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    # finding 7: "sqlite3.OperationalError: database or disk is full" as a raw traceback
+    import sqlite3
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Catalog, "commit_result", full)
+    with hostile:
+        code = main(["capture", "-c", str(tmp_path / "col"), hostile.url("/page.html")])
+    err = capsys.readouterr().err
+    assert code == 1 and "the catalog cannot be written" in err and "catalog.sqlite" in err
+    assert "Traceback" not in err
+
+
+def test_a_read_only_collection_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # finding 7: tracebacks from .lock
+    import errno
+    import os
+
+    col = Collection.create(tmp_path / "col")
+    real_open = os.open
+
+    def read_only(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith(".lock"):  # (root ignores chmod: the refusal is simulated)
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", read_only)
+    code = main(["capture", "-c", str(col.path), "http://127.0.0.1:9/"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Read-only file system" in err and ".lock" in err
+    assert "Traceback" not in err
+
+
+def test_urls_that_are_not_utf8_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # finding 7: UnicodeEncodeError / UnicodeDecodeError tracebacks
+    bad = b"http://127.0.0.1:9/caf\xe9".decode("utf-8", "surrogateescape")  # as argv gives it
+    assert main(["capture", "-c", str(tmp_path / "a"), bad]) == 2
+    err = capsys.readouterr().err
+    assert "not valid text" in err and "Traceback" not in err
+    url_file = tmp_path / "urls.txt"
+    url_file.write_bytes(b"http://127.0.0.1:9/ok\nhttp://127.0.0.1:9/caf\xe9\n")
+    assert main(["capture", "-c", str(tmp_path / "b"), "-i", str(url_file)]) == 2
+    err = capsys.readouterr().err
+    assert "is not UTF-8 text" in err and str(url_file) in err
+
+
+def test_a_host_label_over_63_characters_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # finding 7: a 70-character label gave "internal error: UnicodeError (IDNA)"
+    url = f"http://{'a' * 70}.example/"
+    assert main(["capture", "-c", str(tmp_path / "col"), url]) == 2
+    err = capsys.readouterr().err
+    assert "host name too long" in err and "internal error" not in err
+
+
+# -- 9. smaller things -----------------------------------------------------------------------
+
+
+def test_newlines_in_description_or_operator_never_make_warcinfo_fields(tmp_path: Path) -> None:
+    # finding 9: CR/LF in a collection's description or the operator injected fields
+    from archiver.warc.writer import warc_fields
+
+    block = warc_fields([("operator", "Jane\r\nsoftware: forged/1.0"), ("description", "a\nb")])
+    assert block == b"operator: Jane  software: forged/1.0\r\ndescription: a b\r\n"
+    col = Collection.create(tmp_path / "col", description="line one\r\nisPartOf: forged")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "p.html").write_text("<title>p</title>")
+    with HostileServer(tmp_path / "site") as site:
+        archiver.capture([site.url("/p.html")], col, options=CaptureOptions(operator="A\nB: c"))
+    info = read_records(Collection.open(col.path).warc_files())[0]
+    lines = info.block.decode().split("\r\n")
+    assert "description: line one  isPartOf: forged" in lines
+    assert "operator: A B: c" in lines
+    assert not any(line.startswith(("isPartOf: forged", "B: c")) for line in lines)
+
+
+def test_raw_bytes_in_a_location_are_followed_as_sent(
+    hostile: HostileServer, tmp_path: Path
+) -> None:
+    # finding 9: a Location with raw non-ASCII bytes was re-encoded as UTF-8 after a Latin-1
+    # decode, so the redirect went to another URL
+    with hostile:
+        hostile.routes["/moved"] = lambda h: h.send_raw(
+            b"HTTP/1.1 301 Moved\r\nLocation: /caf\xe9?q=\xc3\xa9\r\nContent-Length: 0\r\n\r\n"
+        )
+        archiver.capture([hostile.url("/moved")], tmp_path / "col", options=FAST)
+        asked = [p for _, p, _ in hostile.requests()]
+    assert "/caf%E9?q=%C3%A9" in asked, asked

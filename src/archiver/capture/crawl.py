@@ -9,12 +9,15 @@ process killed at any moment loses at most the URLs it was fetching, which the n
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archiver.capture.dedup import PayloadIndex
@@ -26,10 +29,10 @@ from archiver.capture.limits import Limits
 from archiver.capture.recovery import recover_open_files
 from archiver.capture.scheduler import Outcome, Scheduler
 from archiver.capture.store import PageRow, Store, links_metadata
-from archiver.capture.urls import host_key, normalize_url, resolve
+from archiver.capture.urls import host_key, normalize_url, resolve_location
 from archiver.catalog import Catalog, QueueEntry
 from archiver.collection import Collection
-from archiver.errors import CaptureError, FetchError, SeedError, UsageError
+from archiver.errors import CaptureError, FetchError, SeedError, StorageError, UsageError
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import BrowserOptions, CaptureOptions, CaptureSummary, Failure, Seed
 from archiver.warc.writer import WarcWriter
@@ -85,9 +88,34 @@ def capture(
         from archiver.capture.browser.chromium import find_chromium
 
         find_chromium(opts.browser.executable)  # no Chromium: say so before anything starts
-    col = collection if isinstance(collection, Collection) else Collection.ensure(collection)
-    with col.write_lock():
-        return _Crawl(col, opts, progress).run(entries)
+    target = Path(collection.path if isinstance(collection, Collection) else collection)
+    try:
+        col = collection if isinstance(collection, Collection) else Collection.ensure(collection)
+        with col.write_lock():
+            return _Crawl(col, opts, progress).run(entries)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        storage = storage_error(exc, target)
+        if storage is None:
+            raise
+        raise storage from exc
+
+
+#: errno values that mean "no room, or no right, to write here"
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+def storage_error(exc: BaseException, where: Path) -> StorageError | None:
+    """The :class:`StorageError` an OS or SQLite error stands for, or None (another fault)."""
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        path = exc.filename or where
+        return StorageError(f"cannot write: {exc.strerror or exc}", path=path)
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        text = str(exc).lower()
+        if any(s in text for s in ("disk is full", "readonly", "read-only", "unable to open")):
+            return StorageError(
+                f"the catalog cannot be written: {exc}", path=where / "catalog.sqlite"
+            )
+    return None
 
 
 def _check_options(opts: CaptureOptions) -> None:
@@ -147,6 +175,7 @@ class _Crawl:
         self.fetcher: Fetcher
         self.browser: BrowserCapture | None = None
         self.limits: Limits
+        self.fatal: StorageError | None = None
         self.done = 0
         self.failed = 0
         self.requisites = 0
@@ -248,6 +277,8 @@ class _Crawl:
                 self.writer.close()
                 for name in self.writer.closed_files:
                     self.catalog.file_closed(name)
+            if self.fatal is not None:  # the crawl stays unfinished: the next run resumes it
+                raise self.fatal
             self.catalog.finish_crawl(self.crawl_id)
             write_cdxj(self.catalog, self.col.index_path)
             write_pages(self.catalog, self.col.pages_path)
@@ -308,6 +339,14 @@ class _Crawl:
     ) -> None:
         if self.stop.is_set() and outcome is None:
             return  # the run is stopping: what was cut short stays pending
+        fatal = storage_error(exc, self.col.path) if exc is not None else None
+        if fatal is not None:
+            # a full or read-only disk: every URL after this one would fail the same way
+            log.error("%s", fatal)
+            self.fatal = fatal
+            self.stop.set()
+            self._abort(self.fetcher.client)
+            return
         if exc is not None or outcome is None:
             # A bug or an I/O error outside fetching: record it and carry on with the rest.
             log.error("capture of %s failed unexpectedly: %r", entry.url, exc)
@@ -389,7 +428,7 @@ class _Crawl:
         state, reason = "done", None
         self._note_truncated(ex)
         if ex.status in REDIRECTS and ex.header("Location"):
-            target = resolve(ex.url, ex.header("Location") or "")
+            target = resolve_location(ex.url, ex.header("Location") or "")
             problem = redirect_problem(
                 entry, target, self.catalog, self.crawl_id, self.opts.max_redirects
             )

@@ -18,7 +18,7 @@ from typing import Protocol
 from archiver.capture.hosts import Hosts
 from archiver.capture.http import Exchange, HttpClient, Request
 from archiver.capture.robots import RobotsPolicy
-from archiver.capture.urls import host_key, resolve
+from archiver.capture.urls import host_key, resolve, resolve_location
 from archiver.errors import FetchError, ProtocolError
 from archiver.model import CaptureOptions
 
@@ -118,7 +118,7 @@ class Fetcher:
                 location = ex.header("Location") if status in REDIRECTS else None
             if not location:
                 return status, body, ""
-            robots_url = resolve(robots_url, location)
+            robots_url = resolve_location(robots_url, location)
         return 404, b"", ""
 
     def fetch(self, url: str, request: Request | None = None) -> Exchange:

@@ -15,7 +15,13 @@ from archiver.capture.postkey import append_query, post_query
 from archiver.catalog import StoredRecord
 from archiver.indexes import url_key
 from archiver.model import RecordLocation
-from archiver.warc.writer import RecordSpec, format_digest, new_record_id, warc_date
+from archiver.warc.writer import (
+    RecordSpec,
+    format_digest,
+    new_record_id,
+    warc_date,
+    warc_fields,
+)
 
 __all__ = [
     "REVISIT_PROFILE",
@@ -153,7 +159,7 @@ def fields_record(
     ex: Exchange, response: RecordSpec, fields: Sequence[tuple[str, str]]
 ) -> RecordSpec:
     """A ``metadata`` record of ``fields`` (application/warc-fields) about ``ex``'s response."""
-    body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+    body = warc_fields(fields)
     return RecordSpec(
         rec_type="metadata",
         headers=[

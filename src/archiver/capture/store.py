@@ -198,17 +198,19 @@ class Store:
                         ex.status,
                         response.record_id,
                     )
+                failure_url, why = _reported(entry, reason) if state == "failed" else (None, reason)
                 self.catalog.commit_result(
                     self.crawl_id,
                     url=entry.url,
                     records=rows,
                     state=state,
-                    reason=reason,
+                    reason=why,
                     status=ex.status,
                     discovered=discovered,
                     page=page_row,
                     file_end=end,
                     add=None if queued else entry,
+                    failure_url=failure_url,
                 )
                 self.payloads.add(rows[1])
 
@@ -227,11 +229,21 @@ class Store:
         """Finish ``entry`` without records (skipped, or failed before any response)."""
         with self.lock:
             self._check_open()
+        failure_url, why = _reported(entry, reason) if state == "failed" else (None, reason)
         self.catalog.commit_result(
             self.crawl_id,
             url=entry.url,
             state=state,
-            reason=reason,
+            reason=why,
             status=status,
             add=None if queued else entry,
+            failure_url=failure_url,
         )
+
+
+def _reported(entry: QueueEntry, reason: str | None) -> tuple[str | None, str | None]:
+    """The URL a failure is reported against and its reason: a hop of a redirect chain fails
+    its seed, the reason naming the hop (the seed is what the user asked for)."""
+    if entry.hops and entry.origin and entry.origin != entry.url:
+        return entry.origin, f"{reason or 'failed'} (at {entry.url}, redirect {entry.hops})"
+    return None, reason

@@ -9,7 +9,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from archiver.catalog import host_key
 from archiver.errors import CaptureError
 
-__all__ = ["host_key", "normalize_url", "resolve", "same_site", "site_of"]
+__all__ = ["host_key", "normalize_url", "resolve", "resolve_location", "same_site", "site_of"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters left as they are when re-quoting a path or query (RFC 3986 reserved + '%').
@@ -68,23 +68,28 @@ def normalize_url(url: str) -> str:
         host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
     except UnicodeError as exc:
         raise CaptureError(f"host cannot be encoded ({exc})", url=url) from exc
+    if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+        raise CaptureError("host name too long (a label over 63 or a name over 253)", url=url)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username:
         raise CaptureError("URLs with credentials are not captured", url=url)
-    path = quote(
-        _remove_dot_segments(_STRAY_PERCENT.sub("%25", parts.path) or "/"),
-        safe=_PATH_SAFE,
-        encoding="utf-8",
-        errors="strict",
-    )
-    query = quote(
-        _STRAY_PERCENT.sub("%25", parts.query),
-        safe=_QUERY_SAFE,
-        encoding="utf-8",
-        errors="strict",
-    )
+    try:
+        path = quote(
+            _remove_dot_segments(_STRAY_PERCENT.sub("%25", parts.path) or "/"),
+            safe=_PATH_SAFE,
+            encoding="utf-8",
+            errors="strict",
+        )
+        query = quote(
+            _STRAY_PERCENT.sub("%25", parts.query),
+            safe=_QUERY_SAFE,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeError as exc:  # bytes that were not UTF-8 (surrogate escapes from argv)
+        raise CaptureError("URL is not valid text (bytes that are not UTF-8)", url=url) from exc
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
@@ -101,6 +106,18 @@ def resolve(base: str, ref: str) -> str | None:
         return normalize_url(urljoin(base, ref))
     except (CaptureError, ValueError):
         return None
+
+
+def resolve_location(base: str, value: str) -> str | None:
+    """The target of a ``Location`` header read as Latin-1 (one character per byte).
+
+    Its bytes that are not ASCII are percent-encoded as they are, so the URL followed is the
+    one the server sent: decoding them as Latin-1 and encoding again as UTF-8 would change it
+    (``é`` sent as the byte E9 would become ``%C3%A9``).  UTF-8 sent raw comes out as UTF-8
+    percent-encoded, as browsers read it.
+    """
+    raw = value.encode("latin-1", "replace")
+    return resolve(base, "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw))
 
 
 @functools.lru_cache(maxsize=65536)

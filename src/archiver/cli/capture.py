@@ -297,6 +297,11 @@ def capture_command(
             seeds += [Seed.page(u) for u in _read_url_file(path)]
         except OSError as exc:
             raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="-i") from exc
+        except UnicodeDecodeError as exc:
+            bad = exc.object[exc.start : exc.start + 1]
+            raise click.BadParameter(
+                f"{path} is not UTF-8 text (byte {exc.start} is {bad!r})", param_hint="-i"
+            ) from exc
     seeds += [Seed.feed(u) for u in feeds] + [Seed.sitemap(u) for u in sitemaps]
     if not seeds:
         raise click.UsageError("give at least one URL, -i FILE, --feed or --sitemap")

@@ -35,6 +35,7 @@ __all__ = [
     "format_digest",
     "new_record_id",
     "warc_date",
+    "warc_fields",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,18 @@ def new_record_id() -> str:
 def warc_date(moment: datetime) -> str:
     """WARC/1.1 date with microseconds, always UTC: ``2026-11-25T03:12:00.123456Z``."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_CONTROLS = {c: " " for c in range(32) if c != 9} | {127: " "}
+
+
+def warc_fields(fields: Iterable[tuple[str, str]]) -> bytes:
+    """An ``application/warc-fields`` block: one ``name: value`` line per field.  Control
+    characters in a value (a CR or LF in a collection's description, say) become spaces, so a
+    value can never start a field of its own."""
+    return "".join(
+        f"{k.translate(_CONTROLS)}: {v.translate(_CONTROLS)}\r\n" for k, v in fields
+    ).encode("utf-8")
 
 
 def format_digest(algorithm: str, digest: bytes) -> str:
@@ -143,7 +156,7 @@ class WarcWriter:
         self._name = name
         self._warcinfo_id = new_record_id()
         fields = [("warc-filename", name), *self.warcinfo_fields]
-        body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        body = warc_fields(fields)
         spec = RecordSpec(
             rec_type="warcinfo",
             headers=[("WARC-Filename", name)],
