@@ -21,6 +21,7 @@ EXPECTED = [
     "extract",
     "extract_warc",
     "make_bag",
+    "reindex",
     "verify",
 ]
 

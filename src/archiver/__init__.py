@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from archiver.fixity.report import FixityReport
     from archiver.fixity.verify import verify
     from archiver.pipeline import extract_warc
+    from archiver.reindex import reindex
 
 __all__ = [
     "ArchiverError",
@@ -44,6 +45,7 @@ __all__ = [
     "extract",
     "extract_warc",
     "make_bag",
+    "reindex",
     "verify",
 ]
 
@@ -59,6 +61,7 @@ _WHERE = {
     "extract": "archiver.extract",
     "extract_warc": "archiver.pipeline",
     "make_bag": "archiver.bag",
+    "reindex": "archiver.reindex",
     "verify": "archiver.fixity",
 }
 

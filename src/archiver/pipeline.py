@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.collection import Collection
 from archiver.errors import ExtractError, WARCFormatError
@@ -39,6 +37,7 @@ from archiver.extract import Article, RecordRef, SiteRules, Source, extract
 from archiver.fsutil import atomic_write
 from archiver.model import DOM_PREFIX
 from archiver.schema import validate
+from archiver.warc.reader import iter_records
 
 __all__ = [
     "ExtractFailure",
@@ -156,29 +155,11 @@ class PayloadIndex:
 def _records(path: Path, *, read: bool) -> Iterator[tuple[Any, int, int]]:
     """(record, offset, length) for each record; with ``read`` the record's payload is
     available as ``record.payload`` (bytes, or None when too large)."""
-    position = 0  # where the next record starts, for error messages
-    try:
-        with open(path, "rb") as fh:
-            it = ArchiveIterator(fh)
-            for record in it:
-                if record.format != "warc":
-                    raise WARCFormatError(
-                        f"not a WARC record ({record.format})", path=path, offset=it.offset
-                    )
-                payload = None
-                if read and _is_candidate(record):
-                    payload = _read_payload(record)
-                it.read_to_end(record)
-                record.payload = payload
-                offset, length = it.get_record_offset(), it.get_record_length()
-                position = offset + length
-                yield record, offset, length
-    except (ArchiveLoadFailed, zlib.error, EOFError) as exc:
-        # warcio quotes the offending bytes: keep the message short and printable.
-        detail = str(exc).splitlines()[0][:60] if str(exc) else type(exc).__name__
-        raise WARCFormatError(f"unreadable record: {detail!a}", path=path, offset=position) from exc
-    except OSError as exc:
-        raise WARCFormatError(f"cannot read: {exc}", path=path) from exc
+
+    def payload(record: Any) -> bytes | None:
+        return _read_payload(record) if read and _is_candidate(record) else None
+
+    return iter_records(path, inspect=payload)
 
 
 def _read_payload(record: Any) -> bytes | None:

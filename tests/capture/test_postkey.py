@@ -7,7 +7,7 @@ import io
 import pytest
 from cdxj_indexer.postquery import append_method_query
 
-from archiver.capture.postkey import append_query, post_query
+from archiver.postkey import append_query, post_query
 
 CASES = [
     ("application/x-www-form-urlencoded", b"q=karen+news&page=2&x=%E1%80%80"),

@@ -35,6 +35,7 @@ from archiver.collection import Collection
 from archiver.errors import CaptureError, FetchError, SeedError, StorageError, UsageError
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import BrowserOptions, CaptureOptions, CaptureSummary, Failure, Seed
+from archiver.reindex import open_catalog
 from archiver.warc.writer import WarcWriter
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ class _Crawl:
 
     def run(self, seeds: list[QueueEntry]) -> CaptureSummary:
         started = time.monotonic()
-        self.catalog = Catalog(self.col.catalog_path)
+        self.catalog = open_catalog(self.col)
         try:
             recover_open_files(self.col, self.catalog)
             resumed_id = self.catalog.unfinished_crawl()
@@ -462,7 +463,8 @@ class _Crawl:
             return Outcome(entry.url, entry.kind, ok=ok, new_hosts=new_hosts)
         extra = None
         if entry.kind in ("page", "frame"):
-            extra = links_metadata(ex, found, entry.parent)
+            kind = "page" if page else "redirect" if ex.status in REDIRECTS else entry.kind
+            extra = links_metadata(ex, found, entry.parent, kind)
         rows = self.store.commit(
             entry,
             ex,

@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Sequence
 
 from archiver.capture.exchange import Exchange
-from archiver.capture.postkey import append_query, post_query
 from archiver.catalog import StoredRecord
 from archiver.indexes import url_key
 from archiver.model import RecordLocation
+from archiver.postkey import append_query, post_query
 from archiver.warc.writer import (
     RecordSpec,
     format_digest,
@@ -136,11 +136,21 @@ def metadata_record(
     requisites: Sequence[tuple[str, str]],
     via: str | None,
     extra_fields: Sequence[tuple[str, str]] = (),
+    kind: str | None = None,
+    title: str | None = None,
 ) -> RecordSpec:
     """A ``metadata`` record (application/warc-fields) describing a captured page;
-    ``extra_fields`` (what the browser did) follow its links."""
+    ``extra_fields`` (what the browser did) follow its links.
+
+    ``captureKind`` (``page``, ``frame``, ``redirect``) and ``title`` say what the collection
+    lists, so that its catalog and pages list can be rebuilt from the WARC files alone.
+    """
     t = ex.timings
     fields: list[tuple[str, str]] = []
+    if kind:
+        fields.append(("captureKind", kind))
+    if title:
+        fields.append(("title", title))
     if via:
         fields.append(("via", via))
     fields += [

@@ -30,13 +30,20 @@ __all__ = ["PageRow", "Store", "links_metadata"]
 Extra = Callable[[RecordSpec], list[RecordSpec]]
 
 
-def links_metadata(ex: Exchange, found: Found, via: str | None) -> Extra:
-    """The metadata record of a page or frame: its links, the requisites it names, timings."""
+def links_metadata(ex: Exchange, found: Found, via: str | None, kind: str) -> Extra:
+    """The metadata record of a page or frame: its kind (and a page's title), its links, the
+    requisites it names, timings."""
 
     def extra(response: RecordSpec) -> list[RecordSpec]:
         return [
             metadata_record(
-                ex, response, outlinks=found.outlinks, requisites=found.requisites, via=via
+                ex,
+                response,
+                outlinks=found.outlinks,
+                requisites=found.requisites,
+                via=via,
+                kind=kind,
+                title=found.title if kind == "page" else None,
             )
         ]
 

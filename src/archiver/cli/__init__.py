@@ -27,6 +27,7 @@ EXIT_USAGE = 2
 _COMMANDS = {
     "capture": ("archiver.cli.capture", "capture_command"),
     "extract": ("archiver.cli.extract", "extract_command"),
+    "index": ("archiver.cli.index", "index_command"),
     "bag": ("archiver.cli.bag", "bag_command"),
     "verify": ("archiver.cli.verify", "verify_command"),
     "demo": ("archiver.cli.demo", "demo_command"),

@@ -165,6 +165,7 @@ class BrowserCapture:
                 requisites=found.requisites,
                 via=entry.parent,
                 algorithm=self.algorithm,
+                title=found.title or result.title,
             )
 
         state = "failed" if result.error else "done"

@@ -58,6 +58,7 @@ def evidence_records(
     requisites: Sequence[tuple[str, str]],
     via: str | None,
     algorithm: str,
+    title: str | None = None,
 ) -> list[RecordSpec]:
     """The metadata record, then the screenshot and DOM records, of a page the browser loaded."""
     date = warc_date(ex.date)
@@ -69,6 +70,8 @@ def evidence_records(
             requisites=requisites,
             via=via,
             extra_fields=browser_fields(result, chromium),
+            kind="page",
+            title=title,
         )
     ]
     if result.screenshot is not None:

@@ -39,7 +39,7 @@ from archiver.capture.urls import normalize_url
 from archiver.catalog import Catalog, QueueEntry, StoredRecord
 from archiver.errors import CaptureError, FetchError
 from archiver.model import BrowserOptions, CaptureOptions
-from archiver.warc.blocks import open_warc, read_block
+from archiver.warc.reader import open_warc, read_block
 
 __all__ = ["BrowserResources", "Counters"]
 
@@ -380,7 +380,7 @@ class BrowserResources:
             if self.browser.static_requisites:
                 discovered = found.entries
             if entry.kind == "frame":
-                extra = links_metadata(ex, found, entry.parent)
+                extra = links_metadata(ex, found, entry.parent, "frame")
 
         self.store.commit(
             entry,
