@@ -23,7 +23,7 @@ import pytest
 
 import archiver
 from archiver import CaptureOptions, Collection, Seed
-from archiver.capture.seeds import MAX_XML_BYTES, parse_feed, parse_sitemap, read_xml
+from archiver.capture.seeds import MAX_XML_BYTES, parse_feed, parse_sitemap
 from archiver.errors import SeedError, UnsafeXMLError
 from archiver.testing import SiteServer
 from tests.capture.warcs import read_records
@@ -312,26 +312,26 @@ def test_hostile_xml_is_refused_and_the_run_goes_on(
     "name",
     ["billion-laughs.xml", "quadratic-blowup.xml", "xxe-file.xml", "xxe-parameter-entity.xml"],
 )
-def test_read_xml_refuses_entity_declarations(name: str, secret: Path) -> None:
+def test_xml_parsing_refuses_entity_declarations(name: str, secret: Path) -> None:
     data = (CORPUS / name).read_bytes().replace(b"{{SECRET}}", secret.as_uri().encode())
     with pytest.raises(UnsafeXMLError, match="declares XML entities") as info:
-        read_xml(data, url="http://example.org/x.xml")
+        parse_feed(data, url="http://example.org/x.xml")
     assert info.value.url == "http://example.org/x.xml"
     assert "http://example.org/x.xml" in str(info.value)
 
 
-def test_read_xml_refuses_entities_in_utf16(secret: Path) -> None:
+def test_xml_parsing_refuses_entities_in_utf16(secret: Path) -> None:
     text = (CORPUS / "xxe-file.xml").read_text().replace("{{SECRET}}", secret.as_uri())
     data = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
     with pytest.raises(UnsafeXMLError, match="declares XML entities"):
-        read_xml(data, url="http://example.org/u16.xml")
+        parse_feed(data, url="http://example.org/u16.xml")
 
 
 def test_gzip_bomb_is_refused_in_bounded_memory(gzip_bomb: bytes) -> None:
     tracemalloc.start()
     try:
         with _PeakRSS() as rss, pytest.raises(UnsafeXMLError, match="gzip bomb") as info:
-            read_xml(gzip_bomb, url="http://example.org/bomb.xml.gz")
+            parse_feed(gzip_bomb, url="http://example.org/bomb.xml.gz")
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -363,7 +363,7 @@ def test_gzip_up_to_the_limit_is_accepted() -> None:
     [
         ("html-not-a-feed.xml", "feed", "not a feed (root element <html>)"),
         ("html-not-a-feed.xml", "sitemap", "not a sitemap (root element <html>)"),
-        ("empty.xml", "feed", "Document is empty"),
+        ("empty.xml", "feed", "empty document"),
         ("damaged.xml.gz", "sitemap", "gzip data is damaged"),
     ],
 )

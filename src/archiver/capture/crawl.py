@@ -426,6 +426,7 @@ class _Crawl:
 
     def _store(self, entry: QueueEntry, ex: Exchange) -> Outcome:
         found = Found()
+        seeded: frozenset[str] = frozenset()
         state, reason = "done", None
         self._note_truncated(ex)
         if ex.status in REDIRECTS and ex.header("Location"):
@@ -451,11 +452,15 @@ class _Crawl:
         else:
             try:
                 found = discover(entry, ex, self.opts)
+                if found.stream is not None:
+                    seeded, stopped = self.limits.enqueue_stream(found.stream, self.stop)
+                    if stopped:  # still pending: read again by the next run
+                        return Outcome(entry.url, entry.kind, ok=False, new_hosts=seeded)
             except SeedError as exc:
                 state, reason = "failed", exc.reason
         self.limits.note_all(found.dropped)
         found.entries = self.limits.admit(found.entries)
-        new_hosts = frozenset(host_key(e.url) for e in found.entries)
+        new_hosts = frozenset(host_key(e.url) for e in found.entries) | seeded
         # a frame gets its metadata record but is part of its page, not a page itself
         page = entry.kind == "page" and state == "done" and ex.status not in REDIRECTS
         if page and self.browser is not None and is_html(entry, ex):

@@ -8,12 +8,13 @@ Redirects are checked here too: a Location that loops back or goes one hop too f
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from archiver.capture.http import Exchange
 from archiver.capture.links import css_links, html_links
-from archiver.capture.seeds import MAX_XML_BYTES, SeedEntry, parse_feed, parse_sitemap
+from archiver.capture.seeds import MAX_XML_BYTES, iter_feed, iter_sitemap
 from archiver.capture.urls import same_site
 from archiver.catalog import Catalog, QueueEntry
 from archiver.errors import SeedError
@@ -39,6 +40,10 @@ class Found:
     entries: list[QueueEntry] = field(default_factory=list)
     #: what a limit left out: (option, its value, how many, one example)
     dropped: list[tuple[str, int, int, str]] = field(default_factory=list)
+    #: a feed's or sitemap's entries, streamed (a million items are never held at once); read
+    #: it to its end before :attr:`dropped`.  Raises :class:`SeedError` when the document
+    #: turns out unreadable part-way.
+    stream: Iterator[QueueEntry] | None = None
 
 
 def charset(ex: Exchange) -> str | None:
@@ -63,12 +68,8 @@ def discover(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> Found:
     Raises :class:`SeedError` for a feed or sitemap that cannot be read.
     """
     if entry.kind in ("feed", "sitemap"):
-        found = Found(entries=_seed_entries(entry, ex, opts))
-        nested = [e for e in found.entries if e.kind == "sitemap"]
-        if nested and entry.depth + 1 > opts.max_sitemap_depth:
-            limit = opts.max_sitemap_depth
-            found.dropped.append(("max_sitemap_depth", limit, len(nested), nested[0].url))
-            found.entries = [e for e in found.entries if e.kind != "sitemap"]
+        found = Found()
+        found.stream = _seed_entries(entry, ex, opts, found)
         return found
     found = Found()
     frames: set[str] = set()
@@ -127,34 +128,38 @@ def requisite_entries(
     return out
 
 
-def _seed_entries(entry: QueueEntry, ex: Exchange, opts: CaptureOptions) -> list[QueueEntry]:
+def _seed_entries(
+    entry: QueueEntry, ex: Exchange, opts: CaptureOptions, found: Found
+) -> Iterator[QueueEntry]:
     body = ex.decoded_body(limit=MAX_XML_BYTES + 1)
+    if len(body) > MAX_XML_BYTES:
+        raise SeedError(f"document larger than {MAX_XML_BYTES} bytes once decoded", url=ex.url)
+    items = iter_feed(body, url=ex.url) if entry.kind == "feed" else iter_sitemap(body, url=ex.url)
+    since = opts.since
+    if isinstance(since, datetime):  # a datetime is a date, but does not compare with one
+        since = since.date()
+    nested_dropped, example = 0, ""
     try:
-        if len(body) > MAX_XML_BYTES:
-            raise SeedError(f"document larger than {MAX_XML_BYTES} bytes once decoded", url=ex.url)
-        parsed: list[SeedEntry] = (
-            parse_feed(body, url=ex.url)
-            if entry.kind == "feed"
-            else parse_sitemap(body, url=ex.url)
-        )
+        for item in items:
+            if since is not None and item.date is not None and item.date < since:
+                continue
+            # a sitemap named by a sitemap index is one level deeper; a page is a new start
+            depth = entry.depth + 1 if item.kind == "sitemap" else 0
+            if item.kind == "sitemap" and depth > opts.max_sitemap_depth:
+                nested_dropped, example = nested_dropped + 1, example or item.url
+                continue
+            yield QueueEntry(
+                url=item.url, kind=item.kind, depth=depth, origin=item.url, parent=ex.url
+            )
     except SeedError as exc:
         # the text, not the exception: a handler that keeps records (pytest's, a
         # MemoryHandler) would keep its traceback, and with it the inflated document
         log.warning("%s", str(exc))
         raise
-    since = opts.since
-    if isinstance(since, datetime):  # a datetime is a date, but does not compare with one
-        since = since.date()
-    found = []
-    for item in parsed:
-        if since is not None and item.date is not None and item.date < since:
-            continue
-        # a sitemap named by a sitemap index is one level deeper; a page is a new start
-        depth = entry.depth + 1 if item.kind == "sitemap" else 0
-        found.append(
-            QueueEntry(url=item.url, kind=item.kind, depth=depth, origin=item.url, parent=ex.url)
-        )
-    return found
+    finally:
+        if nested_dropped:
+            limit = opts.max_sitemap_depth
+            found.dropped.append(("max_sitemap_depth", limit, nested_dropped, example))
 
 
 def redirect_problem(

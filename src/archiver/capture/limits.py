@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from itertools import islice
 
-from archiver.catalog import Catalog, QueueEntry
+from archiver.catalog import Catalog, QueueEntry, host_key
 from archiver.model import CaptureOptions, LimitHit
 
-__all__ = ["Limits"]
+__all__ = ["SEED_BATCH", "Limits"]
+
+#: feed or sitemap entries queued per transaction
+SEED_BATCH = 5000
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,27 @@ class Limits:
         left = entries[len(kept) :]
         self.note("max_urls", self.opts.max_urls, len(left), left[0].url)
         return kept
+
+    def enqueue_stream(
+        self, stream: Iterator[QueueEntry], stop: threading.Event
+    ) -> tuple[frozenset[str], bool]:
+        """Queue a feed's or sitemap's entries as they are parsed, :data:`SEED_BATCH` per
+        transaction, under ``max_urls``: memory holds one batch, not the document's million
+        entries.  Returns the hosts that got entries, and whether ``stop`` cut the reading
+        short (the document then stays pending and is read again by the next run; the entries
+        already queued are kept once).  A :class:`SeedError` from the stream propagates."""
+        hosts: set[str] = set()
+        try:
+            while batch := list(islice(stream, SEED_BATCH)):
+                admitted = self.admit(batch)
+                self.catalog.enqueue(self.crawl_id, admitted)
+                hosts.update(host_key(e.url) for e in admitted)
+                if stop.is_set():
+                    return frozenset(hosts), True
+        finally:
+            if isinstance(stream, Generator):
+                stream.close()  # its ``finally`` notes what a limit left out
+        return frozenset(hosts), False
 
     def full(self, url: str) -> bool:
         """Whether the crawl's queue is full (noting ``url`` as left out if it is)."""

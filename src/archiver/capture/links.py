@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import functools
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import lxml.etree
@@ -37,6 +39,9 @@ _LINK_RELS = {
     "image_src",
 }
 _MAX_PARSE = 20 * 1024 * 1024
+#: documents longer than this are parsed incrementally, in bounded memory
+STREAM_FROM = 2 * 1024 * 1024
+_SNIFF = 64 * 1024
 
 
 @dataclass
@@ -192,41 +197,123 @@ def _may_have_style_urls(html: bytes) -> bool:
     return False
 
 
-def html_links(
-    html: bytes, url: str, *, encoding: str | None = None, max_links: int | None = None
-) -> PageLinks:
-    """Parse ``html`` (bytes as received, decoded) and list what it links to: at most
-    ``max_links`` in each list (the rest is counted in :attr:`PageLinks.dropped`)."""
-    links = PageLinks()
-    if not html.strip():
-        return links
-    # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a class
-    # for every element, which cost more than the parse on a news page.
+def _parsed_part(html: bytes) -> bytes:
+    """What is parsed of a document: its first 20 MiB (sliced only when longer: a slice is a
+    copy)."""
+    return html if len(html) <= _MAX_PARSE else html[:_MAX_PARSE]
+
+
+def _parse_tree(html: bytes, encoding: str | None) -> lxml.etree._Element | None:
+    """The whole document as a tree (the fast way for a page of ordinary size)."""
     root = None
     # the label as given, Python's name for it (libxml2 knows "cp932", not "ms932"), then none:
     # libxml2 sniffs the <meta charset> or the bytes
     for declared in dict.fromkeys((encoding, _python_name(encoding), None)):
         try:
             parser = lxml.etree.HTMLParser(encoding=declared, recover=True, huge_tree=False)
-            root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
+            root = lxml.etree.fromstring(_parsed_part(html), parser=parser)
             break
         except LookupError:
             continue
         except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
-            return links
+            return None
     if root is not None and declared is None and _meta_says_wide(root, html):
         # HTML5: a <meta> naming UTF-16/32 is read as UTF-8 (a page that really is UTF-16
         # starts with a BOM); libxml2 believed it and decoded ASCII bytes as UTF-16
         parser = lxml.etree.HTMLParser(encoding="utf-8", recover=True, huge_tree=False)
-        root = lxml.etree.fromstring(html[:_MAX_PARSE], parser=parser)
+        root = lxml.etree.fromstring(_parsed_part(html), parser=parser)
+    return root
+
+
+def _tree_elements(html: bytes, encoding: str | None) -> Iterator[lxml.etree._Element]:
+    """Every element that may link, in document order, from the parsed tree."""
+    root = _parse_tree(html, encoding)
     if root is None:
-        return links
-    base = url
+        return
     for b in root.iter("base"):
-        href = b.get("href")
-        if href:
-            base = resolve(url, href) or url
+        yield b
         break
+    for title in root.iter("title"):
+        yield title
+        break
+    # Only the tags that link are walked, unless some element may carry a style url(): then
+    # every element, so that what is found keeps document order either way.
+    used = root.getroottree().docinfo.encoding
+    every = not _ascii_readable(used) or _may_have_style_urls(html)
+    yield from root.iter() if every else root.iter(*_TAGS)
+
+
+def _stream_encoding(html: bytes, encoding: str | None) -> str | None:
+    """The encoding to stream ``html`` in, as :func:`_parse_tree` would pick it: the label
+    (or Python's name for it) if libxml2 knows it; else None (libxml2 sniffs a BOM or the
+    ``<meta>``), but UTF-8 for a ``<meta>`` naming UTF-16/32 on ASCII bytes (the first 64 KiB
+    tell)."""
+    for label in dict.fromkeys((encoding, _python_name(encoding))):
+        if not label:
+            continue
+        try:
+            lxml.etree.HTMLParser(encoding=label)
+            return label
+        except LookupError:
+            continue
+    try:
+        head = lxml.etree.fromstring(html[:_SNIFF], parser=lxml.etree.HTMLParser(recover=True))
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    return "utf-8" if head is not None and _meta_says_wide(head, html) else None
+
+
+def _streamed_elements(html: bytes, encoding: str | None) -> Iterator[lxml.etree._Element]:
+    """Every element in document order, parsed incrementally: each is dropped once read, so
+    memory holds the elements still open, not the document (a page of a million links)."""
+    chosen = _stream_encoding(html, encoding)
+    try:
+        events = lxml.etree.iterparse(
+            io.BytesIO(_parsed_part(html)),
+            events=("start", "end"),
+            html=True,
+            recover=True,
+            huge_tree=False,
+            encoding=chosen,
+        )
+        for event, el in events:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag not in ("style", "title"):  # their text is known at their end
+                    yield el
+                continue
+            if tag in ("style", "title"):
+                yield el
+            el.clear(keep_tail=True)
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except (LookupError, lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        return
+
+
+def html_links(
+    html: bytes, url: str, *, encoding: str | None = None, max_links: int | None = None
+) -> PageLinks:
+    """Parse ``html`` (bytes as received, decoded) and list what it links to: at most
+    ``max_links`` in each list (the rest is counted in :attr:`PageLinks.dropped`).
+
+    A document up to :data:`STREAM_FROM` bytes is parsed whole; a longer one incrementally, in
+    memory that does not grow with it (a ``<base>`` then applies from where it stands).
+    """
+    links = PageLinks()
+    if not html.strip():
+        return links
+    # lxml.etree's parser, not lxml.html's: the latter calls back into Python to pick a class
+    # for every element, which cost more than the parse on a news page.
+    elements = (
+        _tree_elements(html, encoding)
+        if len(html) <= STREAM_FROM
+        else _streamed_elements(html, encoding)
+    )
+    base = url
+    has_base = False
     # One seen-set per list: an image linked with <a href> (WordPress links every image to
     # its full-size file) is still a requisite when an <img> names it too.
     seen: dict[int, set[str]] = {}
@@ -248,17 +335,20 @@ def html_links(
             done.add(resolved)
             target.append((resolved, how))
 
-    for title in root.iter("title"):
-        if title.text:
-            links.title = " ".join(title.text.split()) or None
-        break
-
-    # Only the tags that link are walked, unless some element may carry a style url(): then
-    # every element, so that what is found keeps document order either way.
-    used = root.getroottree().docinfo.encoding
-    every = not _ascii_readable(used) or _may_have_style_urls(html)
-    for el in root.iter() if every else root.iter(*_TAGS):
+    title_seen = False
+    for el in elements:
         tag = el.tag if isinstance(el.tag, str) else ""  # comments and PIs have no str tag
+        if tag == "base":
+            href = el.get("href")
+            if href and not has_base:  # the first <base> decides
+                base = resolve(url, href) or url
+            has_base = True
+            continue
+        if tag == "title":
+            if not title_seen and el.text:
+                links.title = " ".join(el.text.split()) or None
+            title_seen = True
+            continue
         if tag == "input" and (el.get("type") or "").lower() != "image":
             pass  # a text field, a button: only its style may name an image
         elif tag in ("img", "source", "input", "track"):

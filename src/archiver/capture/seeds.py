@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -23,7 +24,14 @@ import lxml.etree
 from archiver.capture.urls import resolve
 from archiver.errors import SeedError, UnsafeXMLError
 
-__all__ = ["MAX_XML_BYTES", "SeedEntry", "parse_feed", "parse_sitemap", "read_xml"]
+__all__ = [
+    "MAX_XML_BYTES",
+    "SeedEntry",
+    "iter_feed",
+    "iter_sitemap",
+    "parse_feed",
+    "parse_sitemap",
+]
 
 #: Largest XML document read, after decompression (the sitemap protocol's limit).
 MAX_XML_BYTES = 50 * 1024 * 1024
@@ -71,8 +79,8 @@ def _inflate(data: bytes, url: str) -> bytes:
     return out.getvalue()
 
 
-def read_xml(data: bytes, *, url: str) -> lxml.etree._Element:
-    """Parse an XML document safely (see the module docstring); return its root."""
+def _checked(data: bytes, url: str) -> bytes:
+    """``data`` inflated if gzipped, within the size limit, with no entity declaration seen."""
     if data[:2] == b"\x1f\x8b":
         data = _inflate(data, url)
     if len(data) > MAX_XML_BYTES:
@@ -80,32 +88,69 @@ def read_xml(data: bytes, *, url: str) -> lxml.etree._Element:
     doctype = _DOCTYPE.search(data, 0, 64 * 1024)
     if doctype is not None and _ENTITY_DECL.search(data):
         raise UnsafeXMLError(_ENTITIES_REFUSED, url=url)
-    parser = lxml.etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    try:
-        root = lxml.etree.fromstring(data, parser=parser)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise SeedError(f"not well-formed XML: {exc}", url=url) from exc
-    if root is None:
-        raise SeedError("empty or unparseable XML document", url=url)
-    # The byte check above misses declarations it cannot see (UTF-16, a DOCTYPE after 64 KiB of
+    if not data.strip():
+        raise SeedError("empty document", url=url)
+    return data
+
+
+_PARSER_OPTIONS: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "recover": True,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _refuse_entities(root: lxml.etree._Element, url: str) -> None:
+    # The byte check misses declarations it cannot see (UTF-16, a DOCTYPE after 64 KiB of
     # comments); the parser reports them whatever the encoding.  Nothing was expanded or loaded.
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeXMLError(_ENTITIES_REFUSED, url=url)
-    return root
+
+
+def _root_kind(data: bytes, url: str) -> str:
+    """The local name of the document's root, once its DOCTYPE (if any) is known safe."""
+    try:
+        for _event, root in lxml.etree.iterparse(
+            io.BytesIO(data), events=("start",), **_PARSER_OPTIONS
+        ):
+            _refuse_entities(root, url)
+            return _local(root.tag)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise SeedError(f"not well-formed XML: {exc}", url=url) from exc
+    raise SeedError("empty or unparseable XML document", url=url)
+
+
+def _items(
+    data: bytes, url: str, names: Callable[[str], frozenset[str]]
+) -> Iterator[tuple[str, lxml.etree._Element]]:
+    """Stream a document's items: ``(root kind, element)`` for each element whose local name is
+    in ``names(root kind)``, at its end; each is cleared once used, and the elements before it
+    dropped, so memory holds one item at a time, not the tree (a feed of a million items)."""
+    kind = _root_kind(data, url)
+    wanted = names(kind)
+    # lxml filters the events itself (any namespace; the usual spellings of the name)
+    tags = sorted({f"{{*}}{v}" for n in wanted for v in (n, n.capitalize(), n.upper())})
+    events = lxml.etree.iterparse(io.BytesIO(data), events=("end",), tag=tags, **_PARSER_OPTIONS)
+    try:
+        for _event, el in events:
+            yield kind, el
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            if parent is not None and _local(parent.tag) not in wanted:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except lxml.etree.XMLSyntaxError as exc:
+        raise SeedError(f"not well-formed XML: {exc}", url=url) from exc
 
 
 def _local(tag: object) -> str:
-    return str(lxml.etree.QName(tag).localname).lower() if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
 
 
 def _children(el: lxml.etree._Element, name: str) -> list[lxml.etree._Element]:
@@ -143,23 +188,37 @@ def parse_date(value: str | None) -> date | None:
     return None
 
 
-def parse_feed(data: bytes, *, url: str) -> list[SeedEntry]:
-    """Item/entry links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in document order."""
-    root = read_xml(data, url=url)
-    kind = _local(root.tag)
-    entries: list[SeedEntry] = []
-    if kind == "feed":  # Atom
-        for entry in _children(root, "entry"):
+_FEED_ITEMS = {"feed": frozenset({"entry"}), "rss": frozenset({"item"}), "rdf": frozenset({"item"})}
+_SITEMAP_ITEMS = {"sitemapindex": frozenset({"sitemap"}), "urlset": frozenset({"url"})}
+
+
+def _feed_kind(kind: str, url: str) -> frozenset[str]:
+    if kind not in _FEED_ITEMS:
+        raise SeedError(f"not a feed (root element <{kind}>)", url=url)
+    return _FEED_ITEMS[kind]
+
+
+def _sitemap_kind(kind: str, url: str) -> frozenset[str]:
+    if kind not in _SITEMAP_ITEMS:
+        raise SeedError(f"not a sitemap (root element <{kind}>)", url=url)
+    return _SITEMAP_ITEMS[kind]
+
+
+def iter_feed(data: bytes, *, url: str) -> Iterator[SeedEntry]:
+    """Item/entry links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in document order, streamed
+    (memory holds one item, whatever the feed's length)."""
+    data = _checked(data, url)
+    for kind, item in _items(data, url, lambda k: _feed_kind(k, url)):
+        if kind == "feed":  # Atom: entries of the feed itself
+            if item.getparent() is None or _local(item.getparent().tag) != "feed":
+                continue
             href = None
-            for link in _children(entry, "link"):
+            for link in _children(item, "link"):
                 if (link.get("rel") or "alternate") == "alternate" and link.get("href"):
                     href = link.get("href")
                     break
-            when = parse_date(_text(entry, "published", "updated"))
-            _add(entries, url, href, when)
-    elif kind in ("rss", "rdf"):
-        items = [el for el in root.iter() if _local(el.tag) == "item"]
-        for item in items:
+            when = parse_date(_text(item, "published", "updated"))
+        else:
             href = _text(item, "link")
             if not href:
                 rdf_about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
@@ -169,38 +228,42 @@ def parse_feed(data: bytes, *, url: str) -> list[SeedEntry]:
                 elif guid and (guid[0].get("isPermaLink") or "true").lower() == "true":
                     href = (guid[0].text or "").strip()
             when = parse_date(_text(item, "pubdate", "date", "published", "updated"))
-            _add(entries, url, href, when)
-    else:
-        raise SeedError(f"not a feed (root element <{kind}>)", url=url)
-    return entries
+        entry = _entry(url, href, when)
+        if entry is not None:
+            yield entry
+
+
+def iter_sitemap(data: bytes, *, url: str) -> Iterator[SeedEntry]:
+    """Page URLs of a ``urlset`` (with lastmod or news publication date), or the sitemaps
+    listed by a ``sitemapindex`` (kind ``sitemap``, to be fetched in turn), streamed."""
+    data = _checked(data, url)
+    for kind, item in _items(data, url, lambda k: _sitemap_kind(k, url)):
+        parent = item.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # only the root's own <url> or <sitemap> children
+        when = parse_date(_text(item, "lastmod"))
+        if kind == "sitemapindex":
+            entry = _entry(url, _text(item, "loc"), when, kind="sitemap")
+        else:
+            for news in _children(item, "news"):
+                when = parse_date(_text(news, "publication_date")) or when
+            entry = _entry(url, _text(item, "loc"), when)
+        if entry is not None:
+            yield entry
+
+
+def parse_feed(data: bytes, *, url: str) -> list[SeedEntry]:
+    """:func:`iter_feed` as a list."""
+    return list(iter_feed(data, url=url))
 
 
 def parse_sitemap(data: bytes, *, url: str) -> list[SeedEntry]:
-    """Page URLs of a ``urlset`` (with lastmod or news publication date), or the
-    sitemaps listed by a ``sitemapindex`` (kind ``sitemap``, to be fetched in turn)."""
-    root = read_xml(data, url=url)
-    kind = _local(root.tag)
-    entries: list[SeedEntry] = []
-    if kind == "sitemapindex":
-        for sm in _children(root, "sitemap"):
-            when = parse_date(_text(sm, "lastmod"))
-            _add(entries, url, _text(sm, "loc"), when, kind="sitemap")
-    elif kind == "urlset":
-        for u in _children(root, "url"):
-            when = parse_date(_text(u, "lastmod"))
-            for news in _children(u, "news"):
-                when = parse_date(_text(news, "publication_date")) or when
-            _add(entries, url, _text(u, "loc"), when)
-    else:
-        raise SeedError(f"not a sitemap (root element <{kind}>)", url=url)
-    return entries
+    """:func:`iter_sitemap` as a list."""
+    return list(iter_sitemap(data, url=url))
 
 
-def _add(
-    entries: list[SeedEntry], base: str, href: str | None, when: date | None, kind: str = "page"
-) -> None:
+def _entry(base: str, href: str | None, when: date | None, kind: str = "page") -> SeedEntry | None:
     if not href:
-        return
+        return None
     resolved = resolve(base, href)
-    if resolved:
-        entries.append(SeedEntry(url=resolved, kind=kind, date=when))
+    return SeedEntry(url=resolved, kind=kind, date=when) if resolved else None
