@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +72,8 @@ def inspect_bag(
         # this thread reads and checks the tag files (a big bag's manifests take a while).
         algos = _named_algorithms(root)
         if algos:
-            jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
+            where = str(root)
+            jobs = [(size, _job(where, rel, algos, check_warcs)) for rel, size in payload.items()]
             early = _Early(algos, _Hashing(jobs, workers=workers, pool=pool))
     try:
         _inspect(
@@ -110,18 +110,19 @@ def _inspect(
     found.payload_files = len(payload)
     found.payload_bytes = sum(payload.values())
     nfc_payload = {unicodedata.normalize("NFC", p): p for p in payload}
-    folded: dict[str, list[str]] = defaultdict(list)
-    for p in payload:
-        folded[unicodedata.normalize("NFC", p).casefold()].append(p)
     # a name that matches exactly one file only if letter case is ignored (a bag made on a
-    # case-insensitive file system, where both spellings were one file)
+    # case-insensitive file system, where both spellings were one file); None: several match.
+    # A key equal to its path is the path's own string (a bag may hold 100,000 files).
+    folded: dict[str, str | None] = {}
+    for p in payload:
+        key = unicodedata.normalize("NFC", p)
+        fold = key.casefold()
+        fold = key if fold == key else fold
+        folded[fold] = None if fold in folded else p
     nfc_payload.update(
-        {
-            key: group[0]
-            for key, group in folded.items()
-            if len(group) == 1 and key not in nfc_payload
-        }
+        {key: p for key, p in folded.items() if p is not None and key not in nfc_payload}
     )
+    del folded
 
     # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
     with tag_lines(root, "bag-info.txt", encoding, found) as lines:
@@ -198,6 +199,9 @@ def _inspect(
         tag_expected[algo] = _resolve_entries(
             algo, entries, {}, {}, set(), strict, found, tag=True, root=root
         )
+    for table in (payload_manifests, tag_manifests):  # resolved: the entries are not needed
+        for algo in table:
+            table[algo] = []
 
     supported = tuple(a for a in payload_manifests if a in _hashable())
     found.algorithms = tuple(sorted(supported, key=_rank))
@@ -283,8 +287,8 @@ def _named_algorithms(root: Path) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _job(root: Path, rel: str, algos: tuple[str, ...], check_warcs: bool) -> _HashJob:
-    return (str(root), rel, algos, check_warcs and is_warc_name(rel))
+def _job(root: str, rel: str, algos: tuple[str, ...], check_warcs: bool) -> _HashJob:
+    return (root, rel, algos, check_warcs and is_warc_name(rel))
 
 
 def _hash_job(job: _HashJob) -> _HashResult:
@@ -403,7 +407,10 @@ def _resolve_entries(
             resolved[entry.path] = entry.digest
             continue
         disk = entry.path
-        if disk not in payload:
+        own = nfc_payload.get(disk)
+        if own == disk:  # the payload's own string: one copy of a path for every manifest
+            disk = own
+        elif disk not in payload:
             key = unicodedata.normalize("NFC", disk)
             nfc = nfc_payload.get(key) or nfc_payload.get(key.casefold())
             if nfc is not None:
@@ -458,11 +465,17 @@ def _hash_and_compare(
     early: _Early | None = None,
 ) -> None:
     payload_algos = found.algorithms
-    jobs: dict[str, set[str]] = {p: set(payload_algos) for p in payload}
+    # every payload file wants the payload algorithms; files a tag manifest lists want more
+    extra: dict[str, set[str]] = {}
     for algo, files in tag_expected.items():
         if algo in _hashable():
             for path in files:
-                jobs.setdefault(path, set()).add(algo)
+                extra.setdefault(path, set()).add(algo)
+    every = frozenset(payload_algos)
+    jobs = (
+        (rel, every | extra.get(rel, every) if rel in payload else extra[rel])
+        for rel in [*payload, *(p for p in extra if p not in payload)]
+    )
 
     results: dict[str, FileDigests] = {}
     warcs: list[WarcCheck] = []
@@ -485,12 +498,13 @@ def _hash_and_compare(
             collect(rel, result, warc)
     done = set(early.algos) if early is not None else set()
     sizes = []
-    for rel, algos in jobs.items():
+    where = str(root)
+    for rel, algos in jobs:
         missing = algos if rel not in results else algos - done
         if missing:
             warc_check = check_warcs and rel in payload and is_warc_name(rel) and rel not in results
             size = payload[rel] if rel in payload else _size(root / rel)
-            sizes.append((size, (str(root), rel, tuple(sorted(missing)), warc_check)))
+            sizes.append((size, (where, rel, tuple(sorted(missing)), warc_check)))
     rest = _Hashing(sizes, workers=workers, pool=pool)
     try:
         for rel, result, warc in rest:
@@ -511,8 +525,8 @@ def _hash_and_compare(
                 found.files.append(FileCheck(path, real, digest, None, "unreadable"))
                 continue
             actual = got.hexdigests[real]  # both passes succeeded (else got.error is set)
-            if actual == digest.lower():
-                found.files.append(FileCheck(path, real, digest, actual, "ok"))
+            if actual == digest:  # manifest digests are lower-cased when read
+                found.files.append(FileCheck(path, real, digest, digest, "ok"))
             else:
                 found.add(
                     "error",
