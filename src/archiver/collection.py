@@ -17,8 +17,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -38,7 +40,11 @@ from archiver.fsutil import atomic_write
 
 __all__ = ["COLLECTION_FORMAT", "Collection"]
 
+log = logging.getLogger(__name__)
+
 COLLECTION_FORMAT = "archiver-collection/1"
+# a folder or file that cannot be written: read-only file system, or no permission
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 _NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -111,7 +117,12 @@ class Collection:
                 f"collection.json is not of format {COLLECTION_FORMAT!r}", path=root
             )
         for sub in ("archive", "indexes", "pages", "articles"):
-            (root / sub).mkdir(exist_ok=True)
+            try:
+                (root / sub).mkdir(exist_ok=True)
+            except OSError as exc:  # a read-only collection can still be read (and bagged)
+                if exc.errno not in _READ_ONLY:
+                    raise
+                log.info("%s: cannot create %s (%s)", root, sub, exc.strerror)
         return cls(path=root, name=str(metadata.get("name") or root.name), metadata=metadata)
 
     @classmethod
@@ -161,6 +172,45 @@ class Collection:
             json.dump(metadata, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
         return Collection(path=self.path, name=self.name, metadata=metadata)
+
+    @contextlib.contextmanager
+    def read_lock(self) -> Iterator[None]:
+        """Hold the collection's lock shared: readers (``bag``) run together, never while a
+        capture holds :meth:`write_lock`.
+
+        A read-only collection (a read-only file system, or no permission to create or open
+        ``.lock``) is read without a lock: nothing can write it either.  That is logged.
+        """
+        lock_path = self.path / ".lock"
+        fd = None
+        for flags in (os.O_RDONLY, os.O_RDWR | os.O_CREAT):
+            try:
+                fd = os.open(lock_path, flags | os.O_CLOEXEC, 0o644)
+                break
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _READ_ONLY:
+                    raise
+                log.warning(
+                    "%s: cannot open the lock file (%s): reading the collection without a lock",
+                    self.path,
+                    exc.strerror,
+                )
+                break
+        if fd is None:
+            yield
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise CollectionLockedError(
+                    "another process is writing this collection", path=self.path
+                ) from exc
+            yield
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:

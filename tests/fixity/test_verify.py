@@ -302,7 +302,7 @@ def test_a_payload_folder_that_cannot_be_listed_is_an_error(
 ) -> None:
     import os as real_os
 
-    import archiver.fixity.checks as checks
+    import archiver.fixity.inspection as checks
 
     _hand_made_bag(tmp_path / "bag")
     (tmp_path / "bag" / "data" / "sub").mkdir()

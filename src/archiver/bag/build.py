@@ -2,9 +2,11 @@
 
 The bag is assembled in a staging folder beside the target (``.NAME.partial-XXXX``) and renamed
 into place only when every file, manifest and tag manifest is written, so a crash leaves no half
-bag under the final name.  Each payload file is read once: copied and hashed for every algorithm
-in the same pass, through SHA-512 lanes where :mod:`archiver.lanes` applies, else spread over a
-pool largest first so big and small files balance.
+bag under the final name; the next run removes a staging folder a killed run left
+(:mod:`archiver.bag.staging`).  The collection is only read, under a shared lock (a read-only
+collection is read without one).  Each payload file is read once: copied and hashed for every
+algorithm in the same pass, through SHA-512 lanes where :mod:`archiver.lanes` applies, else
+spread over a pool largest first so big and small files balance.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import logging
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,10 +27,11 @@ from typing import Literal
 from archiver._version import __version__
 from archiver.bag.profile import PROFILE_IDENTIFIER
 from archiver.bag.serialize import SerializeFormat, serialize_bag
+from archiver.bag.staging import make_staging, release_staging, remove_stale_staging
 from archiver.bag.tagfiles import format_bag_info, format_manifest
 from archiver.collection import Collection
 from archiver.errors import BagError, BagExistsError, UsageError
-from archiver.fsutil import fsync_dir
+from archiver.fsutil import fsync_dir, new_file_mode
 from archiver.hashing import (
     FileDigests,
     copy_and_hash,
@@ -82,17 +84,34 @@ def _as_collection(collection: Collection | str | os.PathLike[str]) -> Collectio
     return Collection.open(collection)
 
 
+def _utf8_name(base: Path, name: str) -> None:
+    """Refuse a name that is not UTF-8: RFC 8493 manifests are UTF-8 and cannot list it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = str(base / name).encode("utf-8", "surrogateescape")
+        shown = raw.decode("utf-8", "backslashreplace")
+        raise BagError(
+            "the collection holds a file or folder whose name is not UTF-8 (shown with \\x "
+            "escapes); a BagIt manifest cannot list it: rename it, then bag again",
+            path=shown,
+        ) from None
+
+
 def _payload_files(root: Path) -> list[tuple[str, int]]:
-    """Every file of the collection as ``(posix relative path, size)``; refuses links."""
+    """Every file of the collection as ``(posix relative path, size)``; refuses links and
+    names that are not UTF-8, before anything is copied."""
     found: list[tuple[str, int]] = []
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
         for name in dirs:
+            _utf8_name(base, name)
             if (base / name).is_symlink():
                 raise BagError(
                     "the collection holds a symbolic link; bag refused", path=base / name
                 )
         for name in files:
+            _utf8_name(base, name)
             full = base / name
             rel = full.relative_to(root).as_posix()
             if rel == ".lock":
@@ -180,10 +199,10 @@ def make_bag(
         raise UsageError(f"the bag cannot be written inside the collection it packages ({source})")
     parent.mkdir(parents=True, exist_ok=True)
 
-    staging = parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    remove_stale_staging(parent, target.name)  # what a killed run (SIGKILL) left behind
+    staging: Path | None = None
     try:
-        with col.write_lock():
+        with col.read_lock():
             unfinished = col.open_warc_files()
             if unfinished:
                 raise BagError(
@@ -191,16 +210,24 @@ def make_bag(
                     "finish or recover the capture first",
                     path=col.path,
                 )
-            files, size = _copy_payload(source, staging, algos, link, workers, fsync, progress)
+            payload = _payload_files(source)  # refuses links and names BagIt cannot list
+            staging = make_staging(parent, target.name)
+            files, size = _copy_payload(
+                source, staging, payload, algos, link, workers, fsync, progress
+            )
         _write_tag_files(col, staging, files, algos, info or {}, size, fsync)
+        release_staging(staging)
         if serialize:
             serialize_bag(staging, serialize, output=final, top_folder=target.name)
+            # the archive is written through mkstemp (0600): give it the umask's mode
+            os.chmod(final, new_file_mode())
             shutil.rmtree(staging)
         else:
             os.rename(staging, final)
             fsync_dir(parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:  # an error, Ctrl-C or SIGTERM (the CLI makes it a KeyboardInterrupt)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     seconds = time.monotonic() - started
     log.info("bagged %s into %s: %d files, %d bytes", col.path, final, len(files[algos[0]]), size)
@@ -210,13 +237,13 @@ def make_bag(
 def _copy_payload(
     source: Path,
     staging: Path,
+    payload: list[tuple[str, int]],
     algos: tuple[str, ...],
     link: LinkMode,
     workers: int | None,
     fsync: bool,
     progress: Callable[[int], None] | None,
 ) -> tuple[dict[str, dict[str, str]], int]:
-    payload = _payload_files(source)
     data_root = staging / "data" / source.name
     folders = {data_root} | {(data_root / rel).parent for rel, _ in payload}
     for folder in sorted(folders):

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archiver.bag.tagfiles import manifest_algorithm, parse_bag_info, parse_bagit_txt, read_tag_text
+from archiver.bag.tagfiles import manifest_algorithm, parse_bag_info, parse_bagit_txt
+from archiver.bag.tagread import Refusal, TagLines, open_tag, read_small, shown
 from archiver.errors import ProfileError
 
 __all__ = ["PROFILE_IDENTIFIER", "check_profile", "load_profile"]
@@ -90,24 +91,26 @@ def check_profile(
     problems: list[str] = []
     identifier = profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
 
+    # tag files are read only if they are regular files (never through a link or from a FIFO)
     declaration = None
-    try:
-        declaration, _ = parse_bagit_txt((root / "bagit.txt").read_bytes())
-    except OSError:
-        problems.append("bagit.txt is missing")
+    data = read_small(root / "bagit.txt", 4096)
+    if isinstance(data, Refusal):
+        problems.append(f"bagit.txt {data.reason}")
+    else:
+        declaration, _ = parse_bagit_txt(data)
     encoding = declaration.encoding if declaration else "utf-8"
     info: dict[str, list[str]] = {}
-    info_path = root / "bag-info.txt"
-    if info_path.is_file():
-        text, _ = read_tag_text(info_path.read_bytes(), encoding, "bag-info.txt")
-        for label, value in parse_bag_info(text or "")[0]:
-            info.setdefault(label, []).append(value)
-    elif profile.get("Bag-Info"):
-        problems.append("bag-info.txt is missing")
+    opened = open_tag(root / "bag-info.txt")
+    if not isinstance(opened, Refusal):
+        with opened, TagLines(opened, encoding) as lines:
+            for label, value in parse_bag_info(lines)[0]:
+                info.setdefault(label, []).append(value)
+    elif opened.kind != "missing" or profile.get("Bag-Info"):
+        problems.append(f"bag-info.txt {opened.reason}")
 
     found_id = info.get("BagIt-Profile-Identifier", [])
     if found_id and found_id[0] != identifier:
-        problems.append(f"bag-info.txt names profile {found_id[0]!r}, not {identifier!r}")
+        problems.append(f"bag-info.txt names profile {shown(found_id[0])}, not {shown(identifier)}")
     for label, rule in (profile.get("Bag-Info") or {}).items():
         values = info.get(label, [])
         if rule.get("required") and not values:
@@ -119,7 +122,7 @@ def check_profile(
         allowed = rule.get("values")
         for value in values if allowed else []:
             if value not in allowed:
-                problems.append(f"bag-info.txt {label} is {value!r}, not one of {allowed}")
+                problems.append(f"bag-info.txt {label} is {shown(value)}, not one of {allowed}")
 
     payload_algos: set[str] = set()
     tag_algos: set[str] = set()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from archiver.bag.tagread import shown
 from archiver.textenc import is_text_encoding
 
 __all__ = [
@@ -36,6 +37,10 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
+#: a tag file's text, whole, or its lines as ``(line number, text)`` (a :class:`TagLines`)
+Lines = str | Iterable[tuple[int, str]]
+#: bytes a manifest path may hold (Linux's PATH_MAX): a longer one names no file
+MAX_PATH_BYTES = 4096
 
 _VERSION_RE = re.compile(r"^BagIt-Version: (\d+)\.(\d+)$")
 _ENCODING_RE = re.compile(r"^Tag-File-Character-Encoding: (\S+)$")
@@ -67,14 +72,25 @@ class BagDeclaration:
         return f"{self.version[0]}.{self.version[1]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManifestEntry:
-    """One manifest line: ``path`` is decoded and normalised (no ``./`` or ``*`` prefix)."""
+    """One manifest line: ``path`` is decoded and normalised (no ``./`` or ``*`` prefix).
+
+    ``raw`` is the path as written, kept only where it differs from ``path``.
+    """
 
     digest: str
     path: str
     line: int
-    raw_path: str
+    raw: str | None = None
+
+    @property
+    def raw_path(self) -> str:
+        return self.path if self.raw is None else self.raw
+
+
+def _numbered(text: Lines) -> Iterable[tuple[int, str]]:
+    return enumerate(text.splitlines(), 1) if isinstance(text, str) else text
 
 
 @dataclass(frozen=True)
@@ -182,18 +198,18 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[TagIssue]]
         if m:
             version = (int(m.group(1)), int(m.group(2)))
         else:
-            error("bagit-txt-version", f"line 1 is not 'BagIt-Version: M.N': {lines[0]!r}", 1)
+            error("bagit-txt-version", f"line 1 is not 'BagIt-Version: M.N': {shown(lines[0])}", 1)
     if len(lines) > 1:
         m = _ENCODING_RE.match(lines[1])
         if m:
             encoding = m.group(1)
             if not is_text_encoding(encoding):  # unknown, or a codec like "base64"
-                error("bagit-txt-encoding", f"unknown tag file encoding {encoding!r}", 2)
+                error("bagit-txt-encoding", f"unknown tag file encoding {shown(encoding)}", 2)
                 encoding = None
         else:
             error(
                 "bagit-txt-encoding",
-                f"line 2 is not 'Tag-File-Character-Encoding: ENCODING': {lines[1]!r}",
+                f"line 2 is not 'Tag-File-Character-Encoding: ENCODING': {shown(lines[1])}",
                 2,
             )
     else:
@@ -204,12 +220,12 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[TagIssue]]
 
 
 def parse_bag_info(
-    text: str, path: str = "bag-info.txt"
+    text: Lines, path: str = "bag-info.txt"
 ) -> tuple[list[tuple[str, str]], list[TagIssue]]:
     """Parse ``Label: value`` lines (continuations start with whitespace); order is kept."""
     fields: list[tuple[str, str]] = []
     issues: list[TagIssue] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in _numbered(text):
         if not line.strip():
             continue
         if line[0] in " \t":
@@ -227,7 +243,11 @@ def parse_bag_info(
         if not sep or not label.strip():
             issues.append(
                 TagIssue(
-                    "error", "bag-info-form", f"line is not 'Label: value': {line!r}", path, number
+                    "error",
+                    "bag-info-form",
+                    f"line is not 'Label: value': {shown(line)}",
+                    path,
+                    number,
                 )
             )
             continue
@@ -235,11 +255,15 @@ def parse_bag_info(
     return fields, issues
 
 
-def parse_manifest(text: str, path: str) -> tuple[list[ManifestEntry], list[TagIssue]]:
-    """Parse manifest lines ``<digest> <path>``; warns about ``*`` and ``./`` prefixes."""
+def parse_manifest(text: Lines, path: str) -> tuple[list[ManifestEntry], list[TagIssue]]:
+    """Parse manifest lines ``<digest> <path>``; warns about ``*`` and ``./`` prefixes.
+
+    Digests are lower-cased; a path's raw spelling is kept only where it differs from the
+    decoded one (a bag may list a hundred thousand files).
+    """
     entries: list[ManifestEntry] = []
     issues: list[TagIssue] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in _numbered(text):
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
@@ -248,20 +272,31 @@ def parse_manifest(text: str, path: str) -> tuple[list[ManifestEntry], list[TagI
                 TagIssue(
                     "error",
                     "manifest-form",
-                    f"line is not '<digest> <path>': {line!r}",
+                    f"line is not '<digest> <path>': {shown(line)}",
                     path,
                     number,
                 )
             )
             continue
         digest, raw = parts[0].lower(), parts[1].rstrip("\r\n")
+        if len(raw.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
+            issues.append(
+                TagIssue(
+                    "error",
+                    "path-too-long",
+                    f"path {shown(raw)} is longer than {MAX_PATH_BYTES} bytes; names no file",
+                    path,
+                    number,
+                )
+            )
+            continue
         name = raw
         if name.startswith("*"):
             issues.append(
                 TagIssue(
                     "warning",
                     "md5sum-prefix",
-                    f"path {raw!r} has the '*' (binary mode) prefix of md5sum-style tools",
+                    f"path {shown(raw)} has the '*' (binary mode) prefix of md5sum-style tools",
                     path,
                     number,
                 )
@@ -270,34 +305,43 @@ def parse_manifest(text: str, path: str) -> tuple[list[ManifestEntry], list[TagI
         if name.startswith("./"):
             issues.append(
                 TagIssue(
-                    "warning", "dot-slash-prefix", f"path {raw!r} starts with './'", path, number
+                    "warning",
+                    "dot-slash-prefix",
+                    f"path {shown(raw)} starts with './'",
+                    path,
+                    number,
                 )
             )
             while name.startswith("./"):
                 name = name[2:]
-        entries.append(ManifestEntry(digest, decode_path(name), number, raw))
+        decoded = decode_path(name)
+        entries.append(ManifestEntry(digest, decoded, number, None if decoded == raw else raw))
     return entries, issues
 
 
-def parse_fetch(text: str, path: str = "fetch.txt") -> tuple[list[FetchEntry], list[TagIssue]]:
+def parse_fetch(text: Lines, path: str = "fetch.txt") -> tuple[list[FetchEntry], list[TagIssue]]:
     """Parse fetch.txt lines ``URL LENGTH FILEPATH`` (LENGTH may be ``-``)."""
     entries: list[FetchEntry] = []
     issues: list[TagIssue] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in _numbered(text):
         if not line.strip():
             continue
         parts = line.split(maxsplit=2)
         if len(parts) != 3:
             issues.append(
                 TagIssue(
-                    "error", "fetch-form", f"line is not 'URL LENGTH PATH': {line!r}", path, number
+                    "error",
+                    "fetch-form",
+                    f"line is not 'URL LENGTH PATH': {shown(line)}",
+                    path,
+                    number,
                 )
             )
             continue
         url, length_text, raw = parts
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", url):
             issues.append(
-                TagIssue("error", "fetch-url", f"{url!r} is not an absolute URL", path, number)
+                TagIssue("error", "fetch-url", f"{shown(url)} is not an absolute URL", path, number)
             )
         length: int | None = None
         if length_text != "-":
@@ -308,7 +352,7 @@ def parse_fetch(text: str, path: str = "fetch.txt") -> tuple[list[FetchEntry], l
                     TagIssue(
                         "error",
                         "fetch-form",
-                        f"length {length_text!r} is not a number or '-'",
+                        f"length {shown(length_text)} is not a number or '-'",
                         path,
                         number,
                     )

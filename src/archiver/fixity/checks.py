@@ -10,26 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.bag.tagfiles import (
-    BagDeclaration,
     ManifestEntry,
-    TagIssue,
     manifest_algorithm,
     parse_bag_info,
-    parse_bagit_txt,
     parse_fetch,
     parse_manifest,
-    read_tag_text,
     unsafe_reason,
 )
-from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
+from archiver.bag.tagread import shown
+from archiver.fixity.inspection import (
+    Inspection,
+    collisions,
+    is_regular,
+    printable,
+    printable_names,
+    read_bagit_txt,
+    tag_lines,
+    walk_payload,
+)
+from archiver.fixity.report import FileCheck, RecordRef
 from archiver.hashing import (
     FileDigests,
     LargestFirst,
@@ -38,151 +43,14 @@ from archiver.hashing import (
     normalize_algorithm,
 )
 from archiver.lanes import Job, LaneRun, usable
-from archiver.warc.check import RecordCheck, WarcCheck, WarcChecker, is_warc_name
+from archiver.warc.check import WarcCheck, WarcChecker, is_warc_name
 
 __all__ = ["Inspection", "inspect_bag", "printable", "printable_names"]
 
 log = logging.getLogger(__name__)
 
-SYSTEM_FILES = {
-    ".ds_store",
-    "thumbs.db",
-    "desktop.ini",
-    "ehthumbs.db",
-    ".spotlight-v100",
-    ".trashes",
-}
 # preferred algorithm for history and "moved" detection, strongest first
 _STRENGTH = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
-
-
-@dataclass
-class Inspection:
-    """What :func:`inspect_bag` found (mutable while it runs; the report is the frozen form)."""
-
-    declaration: BagDeclaration | None = None
-    problems: list[Problem] = field(default_factory=list)
-    files: list[FileCheck] = field(default_factory=list)
-    algorithms: tuple[str, ...] = ()
-    payload_files: int = 0
-    payload_bytes: int = 0
-    warc_files: int = 0
-    warc_records: int = 0
-    damaged_records: list[RecordCheck] = field(default_factory=list)
-    #: payload path -> hex digest in the history algorithm (for change detection)
-    current: dict[str, str | None] = field(default_factory=dict)
-    history_algorithm: str | None = None
-
-    def add(self, severity: Severity, code: str, message: str, **context: object) -> None:
-        self.problems.append(Problem(severity, code, message, **context))  # type: ignore[arg-type]
-
-    def add_issue(self, issue: TagIssue) -> None:
-        where = issue.path if issue.line is None else f"{issue.path} line {issue.line}"
-        self.add(issue.severity, issue.code, f"{where}: {issue.message}", path=issue.path)
-
-
-def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
-    """Every regular file under data/ as ``{relative posix path: size}``; links are reported.
-
-    ``os.scandir`` gives each entry's type without a system call and its size with one lstat,
-    where Path checks cost three per file (a bag can hold a hundred thousand files).
-    """
-    payload: dict[str, int] = {}
-    data = root / "data"
-    if not data.is_dir() or data.is_symlink():
-        found.add("error", "payload-missing", "the bag has no data/ folder", path="data")
-        return payload
-    folders = [(str(data), "data")]
-    while folders:
-        folder, rel_folder = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            found.add(
-                "error", "folder-unreadable", f"cannot list: {exc.strerror or exc}", path=rel_folder
-            )
-            continue
-        for entry in entries:
-            rel = f"{rel_folder}/{entry.name}"
-            if not _is_printable(entry.name):
-                found.add(
-                    "warning",
-                    "name-not-utf8",
-                    "the name is not UTF-8: shown with \\x escapes, it can match no UTF-8 "
-                    "manifest line",
-                    path=rel,
-                )
-            if entry.is_dir(follow_symlinks=False):
-                folders.append((entry.path, rel))
-            elif entry.is_symlink() and _points_to_folder(entry):
-                found.add(
-                    "error", "symlink", "a symbolic link in the payload (not followed)", path=rel
-                )
-            elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
-                found.add(
-                    "error", "symlink", "a link or special file in the payload (not read)", path=rel
-                )
-            else:
-                try:
-                    payload[rel] = entry.stat(follow_symlinks=False).st_size
-                except OSError as exc:  # a folder that can be listed but not entered
-                    found.add(
-                        "error", "file-unreadable", f"cannot read: {exc.strerror or exc}", path=rel
-                    )
-                    continue
-                name = entry.name
-                if name.lower() in SYSTEM_FILES or name.startswith("._"):
-                    found.add(
-                        "warning", "system-file", f"an operating-system file ({name})", path=rel
-                    )
-    _collisions(sorted(payload), found, "on disk")
-    return payload
-
-
-def _points_to_folder(entry: os.DirEntry[str]) -> bool:
-    """Whether a symbolic link leads to a folder (a loop or a broken chain does not)."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _collisions(paths: list[str], found: Inspection, where: str) -> None:
-    by_case: dict[str, list[str]] = defaultdict(list)
-    by_norm: dict[str, list[str]] = defaultdict(list)
-    for p in paths:
-        by_case[unicodedata.normalize("NFC", p).casefold()].append(p)
-        by_norm[unicodedata.normalize("NFC", p)].append(p)
-    for group in by_norm.values():
-        if len(set(group)) > 1:
-            found.add(
-                "warning",
-                "normalization-collision",
-                f"names {where} differ only in Unicode normalisation: {sorted(set(group))}",
-                path=group[0],
-            )
-    for group in by_case.values():
-        distinct = {unicodedata.normalize("NFC", g) for g in group}
-        if len(distinct) > 1:
-            found.add(
-                "warning",
-                "case-collision",
-                f"names {where} differ only in letter case: {sorted(distinct)}",
-                path=group[0],
-            )
-
-
-def _read_tag(root: Path, name: str, encoding: str, found: Inspection) -> str | None:
-    try:
-        data = (root / name).read_bytes()
-    except OSError as exc:
-        found.add("error", "tag-file-unreadable", f"cannot read: {exc}", path=name)
-        return None
-    text, issues = read_tag_text(data, encoding, name)
-    for issue in issues:
-        found.add_issue(issue)
-    return text
 
 
 def inspect_bag(
@@ -196,23 +64,16 @@ def inspect_bag(
 ) -> Inspection:
     """Run every check on the bag folder ``root``; see :func:`archiver.fixity.verify`."""
     found = Inspection()
-    bagit = root / "bagit.txt"
-    if not bagit.is_file():
-        found.add("error", "bagit-txt-missing", "the bag has no bagit.txt", path="bagit.txt")
-    else:
-        declaration, issues = parse_bagit_txt(bagit.read_bytes())
-        found.declaration = declaration
-        for issue in issues:
-            found.add_issue(issue)
-
-    payload = _walk_payload(root, found)
+    read_bagit_txt(root, found)
+    payload = walk_payload(root, found)
     early = None
     if not fast:
         # Hash the payload from now on, for the algorithms the manifest names promise, while
         # this thread reads and checks the tag files (a big bag's manifests take a while).
         algos = _named_algorithms(root)
         if algos:
-            jobs = [(size, _job(root, rel, algos, check_warcs)) for rel, size in payload.items()]
+            where = str(root)
+            jobs = [(size, _job(where, rel, algos, check_warcs)) for rel, size in payload.items()]
             early = _Early(algos, _Hashing(jobs, workers=workers, pool=pool))
     try:
         _inspect(
@@ -232,49 +93,6 @@ def inspect_bag(
     return found
 
 
-def printable(text: str) -> str:
-    """Text holding a name that is not UTF-8 on disk (surrogate-escaped) with \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _is_printable(text: str | None) -> bool:
-    return text is None or text.isascii() or printable(text) == text
-
-
-def printable_names(found: Inspection) -> None:
-    """Escape every name that is not UTF-8, wherever the inspection holds one.
-
-    Reports, JSON, PREMIS and the history are UTF-8: a file or folder whose name on disk is not
-    (its bytes surrogate-escaped by Python) is written with ``\\xNN`` escapes, the same way in
-    every run, so the history still matches it from one run to the next.
-    """
-
-    def ref(record: RecordRef | None) -> RecordRef | None:
-        if record is None or _is_printable(record.file):
-            return record
-        return replace(record, file=printable(record.file))
-
-    found.problems[:] = [
-        p
-        if _is_printable(p.path) and _is_printable(p.message) and ref(p.record) is p.record
-        else replace(
-            p,
-            path=printable(p.path) if p.path is not None else None,
-            message=printable(p.message),
-            record=ref(p.record),
-        )
-        for p in found.problems
-    ]
-    found.files[:] = [
-        f if _is_printable(f.path) else replace(f, path=printable(f.path)) for f in found.files
-    ]
-    found.damaged_records[:] = [
-        r if _is_printable(r.file) else replace(r, file=printable(r.file))
-        for r in found.damaged_records
-    ]
-    found.current = {printable(k): v for k, v in found.current.items()}
-
-
 def _inspect(
     root: Path,
     found: Inspection,
@@ -292,59 +110,60 @@ def _inspect(
     found.payload_files = len(payload)
     found.payload_bytes = sum(payload.values())
     nfc_payload = {unicodedata.normalize("NFC", p): p for p in payload}
-    folded: dict[str, list[str]] = defaultdict(list)
-    for p in payload:
-        folded[unicodedata.normalize("NFC", p).casefold()].append(p)
     # a name that matches exactly one file only if letter case is ignored (a bag made on a
-    # case-insensitive file system, where both spellings were one file)
+    # case-insensitive file system, where both spellings were one file); None: several match.
+    # A key equal to its path is the path's own string (a bag may hold 100,000 files).
+    folded: dict[str, str | None] = {}
+    for p in payload:
+        key = unicodedata.normalize("NFC", p)
+        fold = key.casefold()
+        fold = key if fold == key else fold
+        folded[fold] = None if fold in folded else p
     nfc_payload.update(
-        {
-            key: group[0]
-            for key, group in folded.items()
-            if len(group) == 1 and key not in nfc_payload
-        }
+        {key: p for key, p in folded.items() if p is not None and key not in nfc_payload}
     )
+    del folded
 
     # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
-    if (root / "bag-info.txt").is_file():
-        text = _read_tag(root, "bag-info.txt", encoding, found)
-        fields, issues = parse_bag_info(text or "")
-        for issue in issues:
-            found.add_issue(issue)
-        oxums = [v for k, v in fields if k.lower() == "payload-oxum"]
-        if oxums:
-            _check_oxum(oxums[0], found)
+    with tag_lines(root, "bag-info.txt", encoding, found) as lines:
+        fields, issues = parse_bag_info(lines or "")
+    for issue in issues:
+        found.add_issue(issue)
+    oxums = [v for k, v in fields if k.lower() == "payload-oxum"]
+    if oxums:
+        _check_oxum(oxums[0], found)
 
     # -- fetch.txt ---------------------------------------------------------------------------------
     fetch_paths: set[str] = set()
-    if (root / "fetch.txt").is_file():
-        text = _read_tag(root, "fetch.txt", encoding, found)
-        fetch_entries, issues = parse_fetch(text or "")
-        for issue in issues:
-            found.add_issue(issue)
-        for entry in fetch_entries:
-            reason = unsafe_reason(entry.path)
-            if reason or not entry.path.startswith("data/"):
-                found.add(
-                    "error",
-                    "fetch-unsafe-path",
-                    f"fetch.txt line {entry.line}: path {entry.path!r} "
-                    f"{reason or 'is outside the payload folder data/'}; refused",
-                    path="fetch.txt",
-                )
-                continue
-            fetch_paths.add(entry.path)
+    with tag_lines(root, "fetch.txt", encoding, found) as lines:
+        fetch_entries, issues = parse_fetch(lines or "")
+    for issue in issues:
+        found.add_issue(issue)
+    for entry in fetch_entries:
+        reason = unsafe_reason(entry.path)
+        if reason or not entry.path.startswith("data/"):
+            found.add(
+                "error",
+                "fetch-unsafe-path",
+                f"fetch.txt line {entry.line}: path {shown(entry.path)} "
+                f"{reason or 'is outside the payload folder data/'}; refused",
+                path="fetch.txt",
+            )
+            continue
+        fetch_paths.add(entry.path)
 
     # -- manifests ---------------------------------------------------------------------------------
     payload_manifests: dict[str, list[ManifestEntry]] = {}
     tag_manifests: dict[str, list[ManifestEntry]] = {}
     for item in sorted(root.iterdir()):
         kind = manifest_algorithm(item.name)
-        if kind is None or not item.is_file():
+        if kind is None or item.is_dir():
             continue
         is_tag, algo_name = kind
-        text = _read_tag(root, item.name, encoding, found)
-        entries, issues = parse_manifest(text or "", item.name)
+        with tag_lines(root, item.name, encoding, found) as lines:
+            if lines is None:  # a link or special file in its place: reported, not read
+                continue
+            entries, issues = parse_manifest(lines, item.name)
         for issue in issues:
             found.add_issue(issue)
         try:
@@ -353,7 +172,7 @@ def _inspect(
             found.add(
                 "warning" if is_tag else "error",
                 "unsupported-algorithm",
-                f"{item.name}: algorithm {algo_name!r} is unknown here; "
+                f"{item.name}: algorithm {shown(algo_name)} is unknown here; "
                 "its digests cannot be checked",
                 path=item.name,
             )
@@ -380,6 +199,9 @@ def _inspect(
         tag_expected[algo] = _resolve_entries(
             algo, entries, {}, {}, set(), strict, found, tag=True, root=root
         )
+    for table in (payload_manifests, tag_manifests):  # resolved: the entries are not needed
+        for algo in table:
+            table[algo] = []
 
     supported = tuple(a for a in payload_manifests if a in _hashable())
     found.algorithms = tuple(sorted(supported, key=_rank))
@@ -454,7 +276,7 @@ def _named_algorithms(root: Path) -> tuple[str, ...]:
     names = set()
     for item in root.iterdir():
         kind = manifest_algorithm(item.name)
-        if kind is None or kind[0] or not item.is_file():
+        if kind is None or kind[0] or not is_regular(item):
             continue
         try:
             algo = normalize_algorithm(kind[1])
@@ -465,8 +287,8 @@ def _named_algorithms(root: Path) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _job(root: Path, rel: str, algos: tuple[str, ...], check_warcs: bool) -> _HashJob:
-    return (str(root), rel, algos, check_warcs and is_warc_name(rel))
+def _job(root: str, rel: str, algos: tuple[str, ...], check_warcs: bool) -> _HashJob:
+    return (root, rel, algos, check_warcs and is_warc_name(rel))
 
 
 def _hash_job(job: _HashJob) -> _HashResult:
@@ -499,7 +321,7 @@ def _check_oxum(value: str, found: Inspection) -> None:
         found.add(
             "error",
             "oxum-invalid",
-            f"Payload-Oxum {value!r} is not OCTETS.COUNT",
+            f"Payload-Oxum {shown(value)} is not OCTETS.COUNT",
             path="bag-info.txt",
         )
         return
@@ -537,7 +359,7 @@ def _resolve_entries(
             found.add(
                 "error",
                 "unsafe-path",
-                f"{name} line {entry.line}: path {entry.raw_path!r} {reason}; not opened",
+                f"{name} line {entry.line}: path {shown(entry.raw_path)} {reason}; not opened",
                 path=name,
             )
             continue
@@ -545,7 +367,7 @@ def _resolve_entries(
             found.add(
                 "error",
                 "path-outside-payload",
-                f"{name} line {entry.line}: {entry.path!r} is not inside data/",
+                f"{name} line {entry.line}: {shown(entry.path)} is not inside data/",
                 path=name,
             )
             continue
@@ -585,7 +407,10 @@ def _resolve_entries(
             resolved[entry.path] = entry.digest
             continue
         disk = entry.path
-        if disk not in payload:
+        own = nfc_payload.get(disk)
+        if own == disk:  # the payload's own string: one copy of a path for every manifest
+            disk = own
+        elif disk not in payload:
             key = unicodedata.normalize("NFC", disk)
             nfc = nfc_payload.get(key) or nfc_payload.get(key.casefold())
             if nfc is not None:
@@ -593,7 +418,8 @@ def _resolve_entries(
                 found.add(
                     "warning",
                     "name-mismatch",
-                    f"{name} names {entry.path!r}, which matches the file {nfc!r} only after {how}",
+                    f"{name} names {shown(entry.path)}, which matches the file {shown(nfc)} "
+                    f"only after {how}",
                     path=nfc,
                 )
                 disk = nfc
@@ -622,7 +448,7 @@ def _resolve_entries(
             continue
         resolved[disk] = entry.digest
     if not tag:
-        _collisions(sorted(seen), found, f"in {name}")
+        collisions(sorted(seen), found, f"in {name}")
     return resolved
 
 
@@ -639,11 +465,17 @@ def _hash_and_compare(
     early: _Early | None = None,
 ) -> None:
     payload_algos = found.algorithms
-    jobs: dict[str, set[str]] = {p: set(payload_algos) for p in payload}
+    # every payload file wants the payload algorithms; files a tag manifest lists want more
+    extra: dict[str, set[str]] = {}
     for algo, files in tag_expected.items():
         if algo in _hashable():
             for path in files:
-                jobs.setdefault(path, set()).add(algo)
+                extra.setdefault(path, set()).add(algo)
+    every = frozenset(payload_algos)
+    jobs = (
+        (rel, every | extra.get(rel, every) if rel in payload else extra[rel])
+        for rel in [*payload, *(p for p in extra if p not in payload)]
+    )
 
     results: dict[str, FileDigests] = {}
     warcs: list[WarcCheck] = []
@@ -666,12 +498,13 @@ def _hash_and_compare(
             collect(rel, result, warc)
     done = set(early.algos) if early is not None else set()
     sizes = []
-    for rel, algos in jobs.items():
+    where = str(root)
+    for rel, algos in jobs:
         missing = algos if rel not in results else algos - done
         if missing:
             warc_check = check_warcs and rel in payload and is_warc_name(rel) and rel not in results
             size = payload[rel] if rel in payload else _size(root / rel)
-            sizes.append((size, (str(root), rel, tuple(sorted(missing)), warc_check)))
+            sizes.append((size, (where, rel, tuple(sorted(missing)), warc_check)))
     rest = _Hashing(sizes, workers=workers, pool=pool)
     try:
         for rel, result, warc in rest:
@@ -692,8 +525,8 @@ def _hash_and_compare(
                 found.files.append(FileCheck(path, real, digest, None, "unreadable"))
                 continue
             actual = got.hexdigests[real]  # both passes succeeded (else got.error is set)
-            if actual == digest.lower():
-                found.files.append(FileCheck(path, real, digest, actual, "ok"))
+            if actual == digest:  # manifest digests are lower-cased when read
+                found.files.append(FileCheck(path, real, digest, digest, "ok"))
             else:
                 found.add(
                     "error",
@@ -732,7 +565,8 @@ def _warc_problems(warc: WarcCheck, found: Inspection) -> None:
                     found.add(
                         "warning",
                         "warc-digest-unsupported",
-                        f"WARC-{label.title()}-Digest {digest.header!r} cannot be checked",
+                        f"WARC-{label.title()}-Digest {shown(digest.header or '')} "
+                        "cannot be checked",
                         path=warc.file,
                         record=RecordRef.of(record),
                     )

@@ -45,7 +45,7 @@ class RecordRef:
         return cls(check.file, check.offset, check.record_id, check.warc_type, check.target_uri)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One finding.  ``code`` is stable (see docs/fixity.md); ``message`` is for people."""
 
@@ -59,7 +59,7 @@ class Problem:
     record: RecordRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileCheck:
     """The outcome for one file and one algorithm."""
 
