@@ -35,6 +35,7 @@ from archiver.errors import (
     CollectionExistsError,
     CollectionLockedError,
     CollectionNotFoundError,
+    StorageError,
 )
 from archiver.fsutil import atomic_write
 
@@ -216,7 +217,13 @@ class Collection:
     def write_lock(self) -> Iterator[None]:
         """Hold the collection's exclusive write lock (one capture at a time per collection)."""
         lock_path = self.path / ".lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only collection, or one this user may not write
+            raise StorageError(
+                f"cannot write to this collection (its lock file: {exc.strerror or exc})",
+                path=lock_path,
+            ) from exc
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

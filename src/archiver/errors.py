@@ -29,6 +29,8 @@ not only inside the message::
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,6 +77,24 @@ class CollectionLockedError(CollectionError):
 class StorageError(CollectionError):
     """Writing failed for lack of room or of permission (a full disk, a read-only folder):
     the work stopped there, and what was written before is consistent."""
+
+
+#: errno values that mean "no room, or no right, to write here"
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+def storage_error(exc: BaseException, where: Path) -> StorageError | None:
+    """The :class:`StorageError` an OS or SQLite error stands for, or None (another fault)."""
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        path = exc.filename or where
+        return StorageError(f"cannot write: {exc.strerror or exc}", path=path)
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        text = str(exc).lower()
+        if any(s in text for s in ("disk is full", "readonly", "read-only", "unable to open")):
+            return StorageError(
+                f"the catalog cannot be written: {exc}", path=where / "catalog.sqlite"
+            )
+    return None
 
 
 # -- capture -------------------------------------------------------------------------------

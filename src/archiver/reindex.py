@@ -32,7 +32,7 @@ from typing import Any
 
 from archiver.catalog import Catalog, StoredRecord
 from archiver.collection import Collection
-from archiver.errors import CollectionError, UsageError, WARCFormatError
+from archiver.errors import CollectionError, UsageError, WARCFormatError, storage_error
 from archiver.indexes import url_key, write_cdxj, write_pages
 from archiver.postkey import append_query, post_query
 from archiver.warc.reader import iter_records
@@ -77,6 +77,16 @@ def reindex(
     is writing the collection.
     """
     col = collection if isinstance(collection, Collection) else Collection.open(collection)
+    try:
+        return _reindex(col, force)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        storage = storage_error(exc, col.path)
+        if storage is None:
+            raise
+        raise storage from exc
+
+
+def _reindex(col: Collection, force: bool) -> ReindexSummary:
     with col.write_lock():
         if col.catalog_path.exists() and not force:
             try:

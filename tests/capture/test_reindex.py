@@ -146,3 +146,32 @@ def test_browser_and_post_records_are_indexed_like_the_capture_did(tmp_path: Pat
     (col / "catalog.sqlite").unlink()
     assert main(["index", str(col)]) == 0
     assert _index(col) == index and _pages(col) == pages
+
+
+def test_index_of_a_collection_it_may_not_write_is_a_clear_error(
+    captured: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A read-only collection (EROFS, or a folder this user may not write) is exit 1 with the
+    path, not a traceback; patched, since root may write anything."""
+    import errno
+    import os
+
+    col = tmp_path / "col"
+    shutil.copytree(captured, col)
+    before = sorted(p.name for p in col.iterdir())
+    real_open = os.open
+
+    def read_only(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(path).startswith(str(col)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", read_only)
+    assert main(["index", str(col)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and str(col / ".lock") in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in col.iterdir()) == before

@@ -9,7 +9,6 @@ process killed at any moment loses at most the URLs it was fetching, which the n
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sqlite3
@@ -32,7 +31,14 @@ from archiver.capture.store import PageRow, Store, links_metadata
 from archiver.capture.urls import host_key, normalize_url, resolve_location
 from archiver.catalog import Catalog, QueueEntry
 from archiver.collection import Collection
-from archiver.errors import CaptureError, FetchError, SeedError, StorageError, UsageError
+from archiver.errors import (
+    CaptureError,
+    FetchError,
+    SeedError,
+    StorageError,
+    UsageError,
+    storage_error,
+)
 from archiver.indexes import write_cdxj, write_pages
 from archiver.model import BrowserOptions, CaptureOptions, CaptureSummary, Failure, Seed
 from archiver.reindex import open_catalog
@@ -99,24 +105,6 @@ def capture(
         if storage is None:
             raise
         raise storage from exc
-
-
-#: errno values that mean "no room, or no right, to write here"
-_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
-
-
-def storage_error(exc: BaseException, where: Path) -> StorageError | None:
-    """The :class:`StorageError` an OS or SQLite error stands for, or None (another fault)."""
-    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
-        path = exc.filename or where
-        return StorageError(f"cannot write: {exc.strerror or exc}", path=path)
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
-        text = str(exc).lower()
-        if any(s in text for s in ("disk is full", "readonly", "read-only", "unable to open")):
-            return StorageError(
-                f"the catalog cannot be written: {exc}", path=where / "catalog.sqlite"
-            )
-    return None
 
 
 def _check_options(opts: CaptureOptions) -> None:
