@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archiver.collection import Collection
 from archiver.errors import ExtractError, WARCFormatError
 from archiver.extract import Article, RecordRef, SiteRules, Source, extract
@@ -128,18 +126,26 @@ class PayloadIndex:
     _built: bool = False
 
     def _build(self) -> None:
-        for path in self.paths:
-            for record, offset, _length in _records(path, read=False):
-                if record.rec_type != "response":
-                    continue
-                loc = _Location(path, offset)
-                digest = record.rec_headers.get_header("WARC-Payload-Digest")
-                if digest:
-                    self._by_digest.setdefault(digest, loc)
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                date = record.rec_headers.get_header("WARC-Date") or ""
-                self._by_uri_date.setdefault((uri, date), loc)
         self._built = True
+        for path in self.paths:
+            try:
+                self._add(path)
+            except WARCFormatError as exc:
+                # that file's damage is reported when that file is extracted, never as the
+                # failure of the file whose revisit asked: its records before it are indexed
+                log.debug("revisit index: %s", exc)
+
+    def _add(self, path: Path) -> None:
+        for record, offset, _length in _records(path, read=False):
+            if record.rec_type != "response":
+                continue
+            loc = _Location(path, offset)
+            digest = record.rec_headers.get_header("WARC-Payload-Digest")
+            if digest:
+                self._by_digest.setdefault(digest, loc)
+            uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+            date = record.rec_headers.get_header("WARC-Date") or ""
+            self._by_uri_date.setdefault((uri, date), loc)
 
     def find(self, *, digest: str | None, uri: str | None, date: str | None) -> _Location | None:
         """The response a revisit refers to, or None."""
@@ -200,19 +206,14 @@ def _is_candidate(record: Any) -> bool:
 
 def _fetch_payload(loc: _Location) -> tuple[bytes | None, Any, RecordRef]:
     """Payload, HTTP headers and reference of the response record at ``loc``."""
-    with open(loc.path, "rb") as fh:
-        fh.seek(loc.offset)
-        it = ArchiveIterator(fh)
-        for record in it:
-            payload = _read_payload(record)
-            it.read_to_end(record)
-            ref = RecordRef(
-                warc_filename=loc.path.name,
-                record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
-                offset=loc.offset,
-                length=it.get_record_length(),
-            )
-            return payload, record.http_headers, ref
+    for record, offset, length in iter_records(loc.path, inspect=_read_payload, start=loc.offset):
+        ref = RecordRef(
+            warc_filename=loc.path.name,
+            record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+            offset=offset,
+            length=length,
+        )
+        return record.payload, record.http_headers, ref
     raise WARCFormatError("no record at offset", path=loc.path, offset=loc.offset)
 
 
@@ -289,7 +290,11 @@ def _extract_response(
         if loc is None:
             log.warning("%s: revisit of %s: original response not found", warc.name, url)
             return None
-        payload, original_headers, refers_to = _fetch_payload(loc)
+        try:
+            payload, original_headers, refers_to = _fetch_payload(loc)
+        except WARCFormatError as exc:
+            log.warning("%s: revisit of %s: original response unreadable: %s", warc.name, url, exc)
+            return None
         if (
             original_headers is None
             or original_headers.get_statuscode() != "200"

@@ -15,7 +15,7 @@ from archiver.extract.authors import clean_authors
 from archiver.extract.clean import clean_tree
 from archiver.extract.dates import parse_date
 from archiver.extract.decode import decode_html
-from archiver.extract.dom import normalize_space, parse_html, remove_element
+from archiver.extract.dom import normalize_space, parse_html, remove_element, strip_controls
 from archiver.extract.maintext import extract_main, filter_paragraphs, render_text
 from archiver.extract.metadata import Metadata, read_metadata
 from archiver.extract.rules import SiteRule, SiteRules, selected_values
@@ -106,19 +106,20 @@ def _extract(
     ):
         text = "\n\n".join(filter_paragraphs(_declared_paragraphs(body), title=title))
 
+    clean = strip_controls
     return Article(
         url=url,
-        title=title,
-        text=text,
+        title=clean(title),
+        text=clean(text),
         canonical_url=meta.canonical_url,
-        description=meta.description,
-        authors=tuple(meta.authors),
+        description=clean(meta.description) if meta.description else meta.description,
+        authors=tuple(clean(a) for a in meta.authors),
         published=meta.published,
         modified=meta.modified,
         language=meta.language,
-        publisher=meta.publisher,
-        section=meta.section,
-        tags=tuple(meta.tags),
+        publisher=clean(meta.publisher) if meta.publisher else meta.publisher,
+        section=clean(meta.section) if meta.section else meta.section,
+        tags=tuple(clean(t) for t in meta.tags),
         images=_merge_images(meta.images, images, url),
     )
 

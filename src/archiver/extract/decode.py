@@ -84,6 +84,9 @@ def header_value(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+_NEVER = frozenset({"utf-7", "utf-32", "utf-32-le", "utf-32-be"})
+
+
 def _codec(label: str | bytes | None) -> str | None:
     """A Python codec name for an encoding label, or None if the label is unknown."""
     if label is None:
@@ -95,9 +98,14 @@ def _codec(label: str | bytes | None) -> str | None:
         return None
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # Browsers never decode UTF-7 (it hides markup: +ADw-script+AD4-) or UTF-32, and a codec
+    # that is no text encoding (base64, rot13) is no charset: such labels are ignored.
+    if info.name in _NEVER or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
 
 
 def _declared_in_meta(data: bytes) -> str | None:

@@ -43,6 +43,12 @@ _EMPTY = b"<html><head></head><body></body></html>"
 # C0 controls other than tab, newline and carriage return; in UTF-8 these bytes never occur
 # inside a multi-byte sequence, so they can be deleted from the encoded bytes directly.
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+# ...and the character references that stand for them (``&#3;``, ``&#x1F;``): lxml would turn
+# them into characters its own API then refuses to handle (a tail moved by the cleaner)
+_CONTROL_REFERENCE = re.compile(
+    rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])(?![0-9a-fA-F])"
+    rb"|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|127)(?![0-9]));?"
+)
 _string = etree.XPath("string()", smart_strings=False)
 
 
@@ -81,7 +87,7 @@ def parse_html(text: str | bytes) -> Any:
     """Parse ``text`` (a string, or bytes known to be valid UTF-8) into the root ``<html>``
     element; never fails on malformed markup."""
     raw = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    data = raw.translate(None, _CONTROL_BYTES)
+    data = _CONTROL_REFERENCE.sub(b"", raw.translate(None, _CONTROL_BYTES))
     root = None
     if data.strip():
         root, too_deep = _parse(data)
@@ -91,6 +97,15 @@ def parse_html(text: str | bytes) -> Any:
     if root is None:
         root, _ = _parse(_EMPTY)
     return root
+
+
+_CONTROL_CHARS = dict.fromkeys(_CONTROL_BYTES + b"\x7f")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without C0 control characters other than tab, newline and carriage return
+    (and DEL): metadata from JSON-LD or headers never passed through the parser's filter."""
+    return text.translate(_CONTROL_CHARS)
 
 
 def normalize_space(text: str) -> str:

@@ -14,7 +14,6 @@ offset where they begin.
 from __future__ import annotations
 
 import contextlib
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,18 +65,20 @@ def read_block(fh: IO[bytes], offset: int) -> Block:
 
 
 def iter_records(
-    path: Path, *, inspect: Callable[[Any], object] | None = None
+    path: Path, *, inspect: Callable[[Any], object] | None = None, start: int = 0
 ) -> Iterator[tuple[Any, int, int]]:
     """(record, offset, length) of every record of the WARC file at ``path``, streamed.
 
     ``inspect(record)`` runs while the record's content can still be read; what it returns is
     the record's ``payload`` attribute (None without ``inspect``).  Raises
     :class:`WARCFormatError` at the first record that cannot be read (an ARC record too), or
-    whose block is shorter than its Content-Length says.
+    whose block is shorter than its Content-Length says.  ``start`` is the offset of the first
+    record to read (offsets stay those of the file).
     """
-    position = 0  # where the next record starts, for error messages
+    position = start  # where the next record starts, for error messages
     try:
         with open(path, "rb") as fh:
+            fh.seek(start)
             it = ArchiveIterator(fh)
             for record in it:
                 if record.format != "warc":
@@ -87,7 +88,7 @@ def iter_records(
                 payload = inspect(record) if inspect is not None else None
                 it.read_to_end(record)
                 record.payload = payload
-                offset, length = it.get_record_offset(), it.get_record_length()
+                offset, length = start + it.get_record_offset(), it.get_record_length()
                 missing = getattr(record.raw_stream, "limit", 0)
                 if missing:  # warcio reads a cut record to the end of the file and says nothing
                     raise WARCFormatError(
@@ -97,9 +98,20 @@ def iter_records(
                     )
                 position = offset + length
                 yield record, offset, length
-    except (ArchiveLoadFailed, zlib.error, EOFError) as exc:
-        # warcio quotes the offending bytes: keep the message short and printable.
-        detail = str(exc).splitlines()[0][:60] if str(exc) else type(exc).__name__
-        raise WARCFormatError(f"unreadable record: {detail!a}", path=path, offset=position) from exc
+    except WARCFormatError:
+        raise
     except OSError as exc:
+        if exc.errno is None:  # gzip's BadGzipFile and the like: the bytes, not the disk
+            raise _unreadable(exc, path, position) from exc
         raise WARCFormatError(f"cannot read: {exc}", path=path) from exc
+    except Exception as exc:
+        # Whatever warcio (or zlib, brotli) raises on bytes it cannot make sense of -- even an
+        # AttributeError from a record header cut short -- is this file's damage at this record.
+        raise _unreadable(exc, path, position) from exc
+
+
+def _unreadable(exc: Exception, path: Path, position: int) -> WARCFormatError:
+    # warcio quotes the offending bytes: keep the message short and printable.
+    text = str(exc)
+    detail = text.splitlines()[0][:60] if text.strip() else type(exc).__name__
+    return WARCFormatError(f"unreadable record: {detail!a}", path=path, offset=position)
