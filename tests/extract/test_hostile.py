@@ -114,7 +114,7 @@ def test_control_character_references_never_lose_the_article(reference: str) -> 
     article = extract(page.encode(), url=URL)
     assert "the tail, kept." in article.text
     for field in (article.title, article.text):
-        assert not any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in field)
+        assert not any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in field)
 
 
 def test_control_characters_in_json_ld_never_reach_the_record() -> None:

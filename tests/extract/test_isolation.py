@@ -74,9 +74,10 @@ def test_a_damaged_file_leaves_the_other_files_output_identical(tmp_path: Path) 
     damaged.write_bytes(data[: len(data) // 2])  # cut in the middle of its first record
     together = tmp_path / "together.jsonl"
     summary = extract_warcs([*healthy, damaged], output=together)
-    assert hashlib.sha256(together.read_bytes()).digest() == hashlib.sha256(
-        alone.read_bytes()
-    ).digest()
+    assert (
+        hashlib.sha256(together.read_bytes()).digest()
+        == hashlib.sha256(alone.read_bytes()).digest()
+    )
     assert summary.written == 4
     assert [f.warc_filename for f in summary.failures] == ["c.warc.gz"]
     # and the damaged file first: the revisit index is built before it is needed
