@@ -39,7 +39,10 @@ from archiver.errors import (
 )
 from archiver.fsutil import atomic_write
 
-__all__ = ["COLLECTION_FORMAT", "Collection"]
+#: the names of the files a collection's archive/ folder may hold (ARC is read, never written)
+ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
+
+__all__ = ["ARCHIVE_SUFFIXES", "COLLECTION_FORMAT", "Collection"]
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +162,14 @@ class Collection:
         return _safe_name(self.name)
 
     def warc_files(self) -> list[Path]:
-        """The closed WARC files of the collection, oldest first (names sort by time)."""
-        return sorted(p for p in self.archive_dir.glob("*.warc.gz") if p.is_file())
+        """The closed WARC files of the collection, oldest first (archiver's names sort by
+        time): ``*.warc.gz`` as archiver writes them, and ``*.warc``, ``*.arc`` and
+        ``*.arc.gz`` files put there from elsewhere."""
+        return sorted(
+            p
+            for p in self.archive_dir.iterdir()
+            if p.name.lower().endswith(ARCHIVE_SUFFIXES) and p.is_file()
+        )
 
     def open_warc_files(self) -> list[Path]:
         """WARC files still being written (``*.warc.gz.open``)."""

@@ -19,6 +19,7 @@ are reported (URL + every schema error) and left out::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -33,9 +34,10 @@ from archiver.collection import Collection
 from archiver.errors import ExtractError, WARCFormatError
 from archiver.extract import Article, RecordRef, SiteRules, Source, extract
 from archiver.fsutil import atomic_write
+from archiver.httpbody import decode
 from archiver.model import DOM_PREFIX
 from archiver.schema import validate
-from archiver.warc.reader import iter_records
+from archiver.warc.reader import iter_records, utc_date
 
 __all__ = [
     "ExtractFailure",
@@ -56,6 +58,7 @@ MAX_HTML_BYTES = 50 * 1024 * 1024
 #: when a browser capture stored one that yields more (the article is rendered by script).
 _RENDERED_MIN_WORDS = 50
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_READ_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -159,23 +162,47 @@ class PayloadIndex:
 
 
 def _records(path: Path, *, read: bool) -> Iterator[tuple[Any, int, int]]:
-    """(record, offset, length) for each record; with ``read`` the record's payload is
-    available as ``record.payload`` (bytes, or None when too large)."""
+    """(record, offset, length) for each record, ARC files' too; with ``read`` the record's
+    payload is available as ``record.payload`` (a :class:`_Payload`, or None for a record that
+    is no candidate), and a record cut short is yielded (``short_by``) before the error."""
 
-    def payload(record: Any) -> bytes | None:
+    def payload(record: Any) -> _Payload | None:
         return _read_payload(record) if read and _is_candidate(record) else None
 
-    return iter_records(path, inspect=payload)
+    return iter_records(path, inspect=payload, partial=read, arc=_is_arc(path))
 
 
-def _read_payload(record: Any) -> bytes | None:
-    stream = record.content_stream()
-    data: bytes = stream.read(MAX_HTML_BYTES + 1)
-    if len(data) > MAX_HTML_BYTES:
-        log.warning("%s: response larger than %d bytes not extracted",
-                    record.rec_headers.get_header("WARC-Target-URI"), MAX_HTML_BYTES)  # fmt: skip
-        return None
-    return data
+def _is_arc(path: Path) -> bool:
+    """ARC records are read from files named as ARC files only (warcio would read any text
+    as ARC records)."""
+    return path.name.lower().endswith((".arc", ".arc.gz"))
+
+
+@dataclass(frozen=True)
+class _Payload:
+    """A record's payload with its transfer and content codings removed, or why it cannot be
+    read (a coding that does not decode, a body over the limit once decoded)."""
+
+    data: bytes | None
+    problem: str | None = None
+
+
+def _read_payload(record: Any) -> _Payload:
+    http = record.http_headers
+    coding = (http.get_header("Content-Encoding") or "") if http is not None else ""
+    chunked = http is not None and "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
+    stream = record.raw_stream
+    body = decode(
+        iter(lambda: stream.read(_READ_CHUNK), b""),
+        chunked=chunked,
+        content_encoding=coding,
+        limit=MAX_HTML_BYTES,
+    )
+    if body.error is not None:
+        return _Payload(None, f"the body cannot be read: {body.error}")
+    if body.over_limit:
+        return _Payload(None, f"the body is larger than {MAX_HTML_BYTES:,} bytes once decoded")
+    return _Payload(body.data)
 
 
 def _is_html(http_headers: Any) -> bool:
@@ -192,8 +219,18 @@ def _is_rendered_dom(record: Any) -> bool:
     return uri.startswith(DOM_PREFIX) and any(t in ctype for t in _HTML_TYPES)
 
 
+def _is_html_resource(record: Any) -> bool:
+    """A ``resource`` record holding an HTML page of an http(s) URL (stored by a tool that
+    keeps documents without their HTTP exchange)."""
+    if record.rec_type != "resource":
+        return False
+    uri = (record.rec_headers.get_header("WARC-Target-URI") or "").lower()
+    ctype = (record.rec_headers.get_header("Content-Type") or "").lower()
+    return uri.startswith(("http://", "https://")) and any(t in ctype for t in _HTML_TYPES)
+
+
 def _is_candidate(record: Any) -> bool:
-    if _is_rendered_dom(record):
+    if _is_rendered_dom(record) or _is_html_resource(record):
         return True
     if record.rec_type == "revisit" and record.http_headers is None:
         return True  # a revisit without HTTP headers: the original response decides
@@ -204,17 +241,61 @@ def _is_candidate(record: Any) -> bool:
     return record.rec_type == "revisit" or _is_html(record.http_headers)
 
 
-def _fetch_payload(loc: _Location) -> tuple[bytes | None, Any, RecordRef]:
+def _fetch_payload(loc: _Location) -> tuple[_Payload, Any, RecordRef]:
     """Payload, HTTP headers and reference of the response record at ``loc``."""
-    for record, offset, length in iter_records(loc.path, inspect=_read_payload, start=loc.offset):
+    for record, offset, length in iter_records(
+        loc.path, inspect=_read_payload, start=loc.offset, arc=_is_arc(loc.path)
+    ):
+        record_id, _derived = _record_id(record, loc.path, offset)
         ref = RecordRef(
-            warc_filename=loc.path.name,
-            record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
-            offset=offset,
-            length=length,
+            warc_filename=loc.path.name, record_id=record_id, offset=offset, length=length
         )
         return record.payload, record.http_headers, ref
     raise WARCFormatError("no record at offset", path=loc.path, offset=loc.offset)
+
+
+def _record_id(record: Any, warc: Path, offset: int) -> tuple[str, bool]:
+    """The record's WARC-Record-ID; for a record without one, a stable id derived from the
+    file name and offset (and True)."""
+    given = (record.rec_headers.get_header("WARC-Record-ID") or "").strip()
+    if given:
+        return given, False
+    digest = hashlib.sha256(f"{warc.name}\n{offset}".encode()).hexdigest()[:32]
+    return f"urn:archiver:derived:{digest}", True
+
+
+def _source(
+    record: Any,
+    warc: Path,
+    offset: int,
+    length: int,
+    *,
+    payload_digest: str | None = None,
+    refers_to: RecordRef | None = None,
+) -> Source:
+    """The provenance of an article from ``record``: the file's own values, as written, plus
+    what can be derived (a UTC date, an id for a record without one)."""
+    headers = record.rec_headers
+    record_id, derived = _record_id(record, warc, offset)
+    date = headers.get_header("WARC-Date") or ""
+    truncated = (headers.get_header("WARC-Truncated") or "").strip() or None
+    if getattr(record, "short_by", 0):
+        truncated = "short-block"
+    return Source(
+        warc_filename=warc.name,
+        record_id=record_id,
+        offset=offset,
+        length=length,
+        target_uri=headers.get_header("WARC-Target-URI") or "",
+        date=date,
+        payload_digest=payload_digest,
+        refers_to=refers_to,
+        date_utc=utc_date(date),
+        record_id_derived=derived,
+        offsets=getattr(record, "offsets", None),
+        format="arc" if getattr(record, "archive_format", "warc") == "arc" else None,
+        truncated=truncated,
+    )
 
 
 def _headers_dict(http_headers: Any) -> dict[str, str]:
@@ -275,12 +356,19 @@ def _extract_response(
     rules: SiteRules | None,
     failures: list[ExtractFailure] | None,
 ) -> Article | None:
-    """The article of a response (or revisit) record, or None (not HTML 200, or failed)."""
+    """The article of a response (or revisit, or HTML resource) record, or None (not HTML
+    200, unreadable, or failed: failures are logged and added to ``failures``)."""
     headers = record.rec_headers
     url = headers.get_header("WARC-Target-URI") or ""
-    payload = record.payload
+    payload: _Payload | None = record.payload
     http_headers = record.http_headers
     refers_to = None
+
+    def failed(reason: str) -> None:
+        log.warning("%s at %d: %s: %s", warc.name, offset, url, reason)
+        if failures is not None:
+            failures.append(ExtractFailure(url, reason, warc.name, offset))
+
     if record.rec_type == "revisit":
         loc = index.find(
             digest=headers.get_header("WARC-Payload-Digest"),
@@ -304,22 +392,25 @@ def _extract_response(
         http_headers = original_headers
     if payload is None:
         return None
-    source = Source(
-        warc_filename=warc.name,
-        record_id=headers.get_header("WARC-Record-ID") or "",
-        offset=offset,
-        length=length,
-        target_uri=url,
-        date=headers.get_header("WARC-Date") or "",
+    if payload.problem is not None or payload.data is None:
+        failed(payload.problem or "no payload")
+        return None
+    source = _source(
+        record,
+        warc,
+        offset,
+        length,
         payload_digest=headers.get_header("WARC-Payload-Digest"),
         refers_to=refers_to,
     )
+    if http_headers is not None:
+        page_headers = _headers_dict(http_headers)
+    else:  # an HTML resource record: its own Content-Type
+        page_headers = {"Content-Type": headers.get_header("Content-Type") or "text/html"}
     try:
-        article = extract(payload, url=url, headers=_headers_dict(http_headers), rules=rules)
+        article = extract(payload.data, url=url, headers=page_headers, rules=rules)
     except ExtractError as exc:
-        log.warning("%s at %d: %s", warc.name, offset, exc)
-        if failures is not None:
-            failures.append(ExtractFailure(url, str(exc), warc.name, offset))
+        failed(str(exc))
         return None
     return article.with_source(source)
 
@@ -334,13 +425,13 @@ def _better_of(
     failures: list[ExtractFailure] | None,
 ) -> Article:
     """The article of the rendered DOM ``record`` if it holds more text than ``raw``."""
-    payload = record.payload
-    if payload is None:
+    payload: _Payload | None = record.payload
+    if payload is None or payload.data is None:
         return raw
     headers = record.rec_headers
     try:
         rendered = extract(
-            payload,
+            payload.data,
             url=raw.url,
             headers={"Content-Type": headers.get_header("Content-Type") or "text/html"},
             rules=rules,
@@ -352,16 +443,7 @@ def _better_of(
         return raw
     if _words(rendered.text) <= _words(raw.text):
         return raw
-    return rendered.with_source(
-        Source(
-            warc_filename=warc.name,
-            record_id=headers.get_header("WARC-Record-ID") or "",
-            offset=offset,
-            length=length,
-            target_uri=headers.get_header("WARC-Target-URI") or "",
-            date=headers.get_header("WARC-Date") or "",
-        )
-    )
+    return rendered.with_source(_source(record, warc, offset, length))
 
 
 @dataclass(frozen=True)

@@ -158,8 +158,10 @@ def _rebuilt(col: Collection) -> Catalog:
 
 
 def _warc_paths(col: Collection) -> list[Path]:
-    """Closed WARC files, then files still open (a killed capture's), oldest first."""
-    return col.warc_files() + col.open_warc_files()
+    """Closed WARC files, then files still open (a killed capture's), oldest first.  ARC files
+    put in archive/ from elsewhere are extracted and bagged but never indexed as captures."""
+    warcs = [p for p in col.warc_files() if not p.name.lower().endswith((".arc", ".arc.gz"))]
+    return warcs + col.open_warc_files()
 
 
 def _final_name(path: Path) -> str:

@@ -459,7 +459,7 @@ def _google_brotli() -> ModuleType:
 def test_brotli_decoding_is_bounded_with_either_binding(
     monkeypatch: pytest.MonkeyPatch, binding: str
 ) -> None:
-    from archiver.capture import decode
+    from archiver import httpbody as decode
 
     module = brotli if binding == "imported" else _google_brotli()
     monkeypatch.setattr(decode, "brotli", module)

@@ -84,7 +84,7 @@ def test_chunked_gzip_response_is_stored_as_sent_and_still_replays(
         status, headers, body = pywb.get(small_site.url("/a/"), mode="id_", accept_encoding="gzip")
         assert status == 200 and headers.get("Content-Encoding") == "gzip"
         head_end = sent.index(b"\r\n\r\n") + 4
-        from archiver.capture.decode import decode_body
+        from archiver.httpbody import decode_body
 
         gz = decode_body(iter([sent[head_end:]]), chunked=True, content_encoding="", limit=10**6)
         assert body == gz

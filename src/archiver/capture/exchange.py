@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from archiver.capture.decode import decode_body
+from archiver.httpbody import decode_body
 
 __all__ = ["Exchange", "Request", "Timings", "TlsInfo"]
 

@@ -31,9 +31,9 @@ from datetime import datetime, timezone
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from archiver.capture.decode import decode_body
 from archiver.capture.exchange import Exchange, Request, Timings, TlsInfo
 from archiver.errors import FetchError, ProtocolError
+from archiver.httpbody import decode_body
 
 __all__ = ["Exchange", "HttpClient", "Request", "Timings", "TlsInfo", "decode_body"]
 

@@ -51,9 +51,19 @@ class Source:
     offset: int
     length: int
     target_uri: str
+    #: WARC-Date exactly as the file gives it; ``date_utc`` is it in RFC 3339 UTC, if derivable
     date: str
     payload_digest: str | None = None
     refers_to: RecordRef | None = None
+    date_utc: str | None = None
+    #: the record has no WARC-Record-ID: ``record_id`` was derived from file name and offset
+    record_id_derived: bool = False
+    #: ``"decompressed"`` for a file gzip-compressed whole (offsets into the decompressed stream)
+    offsets: str | None = None
+    #: ``"arc"`` for a record of an ARC file
+    format: str | None = None
+    #: the record was not whole: its WARC-Truncated reason, or ``"short-block"``
+    truncated: str | None = None
 
 
 def article_id(record_id: str) -> str:
@@ -118,8 +128,14 @@ class Article:
                 "target_uri": src.target_uri,
                 "date": src.date,
             }
-            if src.payload_digest:
-                record["source"]["payload_digest"] = src.payload_digest
+            extra = {
+                "date_utc": src.date_utc,
+                "record_id_derived": True if src.record_id_derived else None,
+                "offsets": src.offsets,
+                "format": src.format,
+                "payload_digest": src.payload_digest,
+            }
+            record["source"].update((k, v) for k, v in extra.items() if v)
             if src.refers_to is not None:
                 ref = src.refers_to
                 record["source"]["refers_to"] = {
@@ -145,4 +161,6 @@ class Article:
         }
         record.update({k: v for k, v in optional.items() if v})
         record["word_count"] = self.word_count
+        if self.source is not None and self.source.truncated:
+            record["truncated"] = self.source.truncated
         return record

@@ -14,8 +14,12 @@ offset where they begin.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,7 +28,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.errors import WARCFormatError
 
-__all__ = ["Block", "iter_records", "open_warc", "read_block"]
+__all__ = ["Block", "iter_records", "open_warc", "read_block", "utc_date"]
 
 _CHUNK = 256 * 1024
 
@@ -65,34 +69,56 @@ def read_block(fh: IO[bytes], offset: int) -> Block:
 
 
 def iter_records(
-    path: Path, *, inspect: Callable[[Any], object] | None = None, start: int = 0
+    path: Path,
+    *,
+    inspect: Callable[[Any], object] | None = None,
+    start: int = 0,
+    partial: bool = False,
+    arc: bool = False,
 ) -> Iterator[tuple[Any, int, int]]:
     """(record, offset, length) of every record of the WARC file at ``path``, streamed.
 
     ``inspect(record)`` runs while the record's content can still be read; what it returns is
     the record's ``payload`` attribute (None without ``inspect``).  Raises
-    :class:`WARCFormatError` at the first record that cannot be read (an ARC record too), or
-    whose block is shorter than its Content-Length says.  ``start`` is the offset of the first
-    record to read (offsets stay those of the file).
+    :class:`WARCFormatError` at the first record that cannot be read, or whose block is shorter
+    than its Content-Length says (with ``partial``, that record is yielded first, its
+    ``short_by`` attribute the number of bytes missing; else ``short_by`` is 0).  ``start`` is
+    the offset of the first record to read (offsets stay those of the file).
+
+    Files gzip-compressed per record (the WARC standard's way) and plain files give offsets in
+    the file.  A file compressed whole as one gzip stream is read through it, its offsets those
+    of the decompressed stream; each record's ``offsets`` attribute is then ``"decompressed"``
+    (else None).  ARC records are read with ``arc`` (as warcio converts them, with
+    ``archive_format`` ``"arc"`` and no WARC-Record-ID, since the one warcio would give is
+    random), and refused without it.
     """
+    whole = _whole_file_gzip(path)
     position = start  # where the next record starts, for error messages
     try:
-        with open(path, "rb") as fh:
-            fh.seek(start)
-            it = ArchiveIterator(fh)
+        with open(path, "rb") as raw, gzip.open(raw) if whole else raw as fh:
+            if start:
+                fh.seek(start)
+            it = ArchiveIterator(fh, arc2warc=arc)
             for record in it:
-                if record.format != "warc":
+                if record.format not in ("warc", "arc2warc"):
                     raise WARCFormatError(
                         f"not a WARC record ({record.format})", path=path, offset=it.offset
                     )
                 payload = inspect(record) if inspect is not None else None
                 it.read_to_end(record)
                 record.payload = payload
+                record.offsets = "decompressed" if whole else None
+                record.archive_format = "arc" if arc else "warc"
+                if arc:  # warcio gives a converted ARC record a random id: none is stable
+                    record.rec_headers.remove_header("WARC-Record-ID")
                 offset, length = start + it.get_record_offset(), it.get_record_length()
-                missing = getattr(record.raw_stream, "limit", 0)
-                if missing:  # warcio reads a cut record to the end of the file and says nothing
+                # warcio reads a cut record to the end of the file and says nothing
+                record.short_by = getattr(record.raw_stream, "limit", 0) or 0
+                if record.short_by:
+                    if partial:
+                        yield record, offset, length
                     raise WARCFormatError(
-                        f"record cut short: {missing} bytes of its block missing",
+                        f"record cut short: {record.short_by} bytes of its block missing",
                         path=path,
                         offset=offset,
                     )
@@ -108,6 +134,74 @@ def iter_records(
         # Whatever warcio (or zlib, brotli) raises on bytes it cannot make sense of -- even an
         # AttributeError from a record header cut short -- is this file's damage at this record.
         raise _unreadable(exc, path, position) from exc
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_CONTENT_LENGTH = re.compile(rb"\ncontent-length:[ \t]*(\d{1,18})", re.IGNORECASE)
+
+
+def _whole_file_gzip(path: Path) -> bool:
+    """Whether ``path`` is gzip-compressed as one stream holding several records (gowarc's
+    ``.open`` files, some old tools), not one gzip member per record: its first member goes on
+    past the end of its first record.  Reads the first record and a little more."""
+    inflater = zlib.decompressobj(wbits=31)
+    out = b""  # the start of the first record, until its header is read
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return False
+            fh.seek(0)
+            needed = None
+            while not inflater.eof:
+                chunk = inflater.unconsumed_tail or fh.read(_CHUNK)
+                if not chunk:
+                    return False
+                data = inflater.decompress(chunk, _CHUNK)
+                size += len(data)
+                if needed is None:
+                    out += data
+                    end = _HEADER_END.search(out)
+                    length = _CONTENT_LENGTH.search(out, 0, end.start() + 1) if end else None
+                    if end is None or length is None:
+                        if len(out) > 1024 * 1024:
+                            return False  # no record header here: let the reader say so
+                        continue
+                    needed = end.end() + int(length.group(1)) + 4
+                    out = b""
+                if size > needed + 64:
+                    return True  # the member holds more than one record
+    except (OSError, zlib.error):
+        return False
+    return False
+
+
+def utc_date(value: str) -> str | None:
+    """A WARC-Date as RFC 3339 in UTC (``2024-05-01T10:00:00Z``), or None when it names no
+    real instant.  WARC dates are UTC by definition: one written without a zone is read as
+    UTC; a shortened one (``2019-08-15T01:02``, ``2019-08-15``) gets its missing parts as
+    zero; an impossible one (ClueWeb09's ``2008-10-294T05:21:46-0700``) gives None."""
+    text = value.strip()
+    if not text or len(text) > 40:
+        return None
+    if text.isdigit() and len(text) in (8, 10, 12, 14):  # ARC's 14-digit form, or a prefix
+        digits = text.ljust(14, "0")
+        text = (
+            f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:{digits[10:12]}:{digits[12:]}"
+        )
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    when = when.astimezone(timezone.utc)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
+    if when.microsecond:
+        stamp += f".{when.microsecond:06d}".rstrip("0")
+    return stamp + "Z"
 
 
 def _unreadable(exc: Exception, path: Path, position: int) -> WARCFormatError:

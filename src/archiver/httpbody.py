@@ -1,7 +1,10 @@
-"""Removing transfer and content codings from a recorded body, in bounded memory.
+"""Removing transfer and content codings from a recorded HTTP body, in bounded memory.
 
-This is for reading what was fetched (links, feeds, the browser's view of a redirect); the
-archive always keeps the bytes as they crossed the wire.
+This is for reading what was fetched (capture's links, feeds, the browser's view of a
+redirect) and what was archived (extraction); the archive always keeps the bytes as they
+crossed the wire.  :func:`decode` says what went wrong (a coding that does not decode, one it
+does not know, output beyond the limit); :func:`decode_body` keeps the readable start, for
+finding links.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ import io
 import logging
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import brotli
 
-__all__ = ["decode_body"]
+__all__ = ["Body", "decode", "decode_body"]
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +67,39 @@ def _dechunk(chunks: Iterator[bytes]) -> Iterator[bytes]:
             pos += 1
 
 
-def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, limit: int) -> bytes:
+@dataclass(frozen=True)
+class Body:
+    """A decoded body: at most ``limit`` bytes of it, and what stopped the decoding early."""
+
+    data: bytes
+    #: why the content coding could not be removed (damaged, or a coding not known here)
+    error: str | None = None
+    #: the decoded body is longer than the limit (``data`` holds its first ``limit`` bytes)
+    over_limit: bool = False
+
+
+def decode(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, limit: int) -> Body:
     """Remove chunking and gzip/deflate/br content coding; stop after ``limit`` output bytes.
 
-    Decoding errors end the output where they happen (a damaged body still yields its
-    readable start): this is for finding links, never for what is archived.  Memory stays near
-    ``limit`` whatever the compression ratio: decoders hand out at most 1 MiB at a time.
+    Memory stays near ``limit`` whatever the compression ratio (a brotli bomb included):
+    decoders hand out at most 1 MiB at a time.
     """
     pieces = _dechunk(raw) if chunked else raw
+    coding = content_encoding.strip().lower()
     decoder: _Decoder | None
-    if content_encoding in ("gzip", "x-gzip"):
+    if coding in ("gzip", "x-gzip"):
         decoder = _ZlibDecoder(47)
-    elif content_encoding == "deflate":
+    elif coding == "deflate":
         decoder = _ZlibDecoder(15)
-    elif content_encoding == "br":
+    elif coding == "br":
         decoder = _BrotliDecoder()
-    else:
+    elif coding in ("", "identity"):
         decoder = None
+    else:
+        return Body(b"", error=f"content coding {coding!r} is not supported")
     out = io.BytesIO()  # getvalue() hands its buffer over: the limit is held once, not twice
     size = 0
+    error = None
     try:
         for piece in pieces:
             if decoder is None:
@@ -97,10 +115,21 @@ def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, l
                     size += len(data)
             if size > limit:
                 break
+        if decoder is not None and size <= limit and not decoder.finished():
+            error = f"{coding} data ends before its end"
     except (zlib.error, brotli.error) as exc:
-        log.debug("body decoding stopped: %s", str(exc))  # text only: no traceback kept
+        error = f"{coding} data does not decode: {str(exc)[:80]}"
     out.truncate(limit)
-    return out.getvalue()
+    return Body(out.getvalue(), error=error, over_limit=size > limit)
+
+
+def decode_body(raw: Iterator[bytes], *, chunked: bool, content_encoding: str, limit: int) -> bytes:
+    """The readable start of the body (see :func:`decode`): decoding errors end the output
+    where they happen.  This is for finding links, never for what is archived."""
+    body = decode(raw, chunked=chunked, content_encoding=content_encoding, limit=limit)
+    if body.error is not None:
+        log.debug("body decoding stopped: %s", body.error)
+    return body.data
 
 
 class _Decoder:
@@ -113,19 +142,34 @@ class _Decoder:
         """Up to about ``max_length`` decoded bytes; empty once it needs more input."""
         raise NotImplementedError
 
+    def finished(self) -> bool:
+        """Whether the compressed stream reached its end (not cut short)."""
+        raise NotImplementedError
+
 
 class _ZlibDecoder(_Decoder):
     def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
         self._decoder = zlib.decompressobj(wbits=wbits)
         self._input = b""
+        self._started = False
 
     def feed(self, data: bytes) -> None:
         self._input += data
+        if not self._started and self._wbits == 15 and len(self._input) >= 2:
+            # "deflate" is often sent raw, without its zlib header (browsers read both)
+            self._started = True
+            cmf, flg = self._input[0], self._input[1]
+            if cmf & 0x0F != 8 or (cmf * 256 + flg) % 31:
+                self._decoder = zlib.decompressobj(wbits=-15)
 
     def read(self, max_length: int) -> bytes:
         data = self._decoder.decompress(self._input, max_length)
         self._input = self._decoder.unconsumed_tail
         return data
+
+    def finished(self) -> bool:
+        return self._decoder.eof
 
 
 class _BrotliDecoder(_Decoder):
@@ -159,3 +203,13 @@ class _BrotliDecoder(_Decoder):
             pos += _BROTLIPY_SLICE
         self._input = self._input[pos:]
         return bytes(out)
+
+    def finished(self) -> bool:
+        done = getattr(self._decoder, "is_finished", None)
+        if done is not None:
+            return bool(done())
+        try:  # brotlipy: finish() says whether the stream was complete
+            self._decoder.finish()
+        except brotli.error:
+            return False
+        return True
