@@ -14,8 +14,9 @@ import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from archiver.bag.tagfiles import (
     BagDeclaration,
@@ -29,7 +30,11 @@ from archiver.bag.tagfiles import (
     read_tag_text,
     unsafe_reason,
 )
+from archiver.fixity.names import collisions as _collisions
+from archiver.fixity.names import is_printable as _is_printable
+from archiver.fixity.names import is_system_file, printable, printable_names
 from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
+from archiver.fixity.tagsource import FolderTags, Parsed, TagSource
 from archiver.hashing import (
     FileDigests,
     LargestFirst,
@@ -44,14 +49,6 @@ __all__ = ["Inspection", "inspect_bag", "printable", "printable_names"]
 
 log = logging.getLogger(__name__)
 
-SYSTEM_FILES = {
-    ".ds_store",
-    "thumbs.db",
-    "desktop.ini",
-    "ehthumbs.db",
-    ".spotlight-v100",
-    ".trashes",
-}
 # preferred algorithm for history and "moved" detection, strongest first
 _STRENGTH = ("sha512", "sha384", "sha256", "sha224", "sha1", "md5")
 
@@ -131,11 +128,9 @@ def _walk_payload(root: Path, found: Inspection) -> dict[str, int]:
                         "error", "file-unreadable", f"cannot read: {exc.strerror or exc}", path=rel
                     )
                     continue
-                name = entry.name
-                if name.lower() in SYSTEM_FILES or name.startswith("._"):
-                    found.add(
-                        "warning", "system-file", f"an operating-system file ({name})", path=rel
-                    )
+                if is_system_file(entry.name):
+                    found.add("warning", "system-file", f"an operating-system file ({entry.name})",
+                              path=rel)  # fmt: skip
     _collisions(sorted(payload), found, "on disk")
     return payload
 
@@ -148,34 +143,26 @@ def _points_to_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _collisions(paths: list[str], found: Inspection, where: str) -> None:
-    by_case: dict[str, list[str]] = defaultdict(list)
-    by_norm: dict[str, list[str]] = defaultdict(list)
-    for p in paths:
-        by_case[unicodedata.normalize("NFC", p).casefold()].append(p)
-        by_norm[unicodedata.normalize("NFC", p)].append(p)
-    for group in by_norm.values():
-        if len(set(group)) > 1:
-            found.add(
-                "warning",
-                "normalization-collision",
-                f"names {where} differ only in Unicode normalisation: {sorted(set(group))}",
-                path=group[0],
-            )
-    for group in by_case.values():
-        distinct = {unicodedata.normalize("NFC", g) for g in group}
-        if len(distinct) > 1:
-            found.add(
-                "warning",
-                "case-collision",
-                f"names {where} differ only in letter case: {sorted(distinct)}",
-                path=group[0],
-            )
+def _parse_tag(
+    tags: TagSource,
+    name: str,
+    encoding: str,
+    found: Inspection,
+    parse: Callable[[str, str], Parsed],
+) -> list[Any]:
+    """A manifest's or fetch.txt's entries (parsed while streaming, else read and parsed now)."""
+    done = tags.parsed(name)
+    entries, issues = (
+        parse(_read_tag(tags, name, encoding, found) or "", name) if done is None else done
+    )
+    for issue in issues:
+        found.add_issue(issue)
+    return entries
 
 
-def _read_tag(root: Path, name: str, encoding: str, found: Inspection) -> str | None:
+def _read_tag(tags: TagSource, name: str, encoding: str, found: Inspection) -> str | None:
     try:
-        data = (root / name).read_bytes()
+        data = tags.read(name)
     except OSError as exc:
         found.add("error", "tag-file-unreadable", f"cannot read: {exc}", path=name)
         return None
@@ -219,6 +206,7 @@ def inspect_bag(
             root,
             found,
             payload,
+            tags=FolderTags(root),
             early=early,
             fast=fast,
             check_warcs=check_warcs,
@@ -232,61 +220,26 @@ def inspect_bag(
     return found
 
 
-def printable(text: str) -> str:
-    """Text holding a name that is not UTF-8 on disk (surrogate-escaped) with \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _is_printable(text: str | None) -> bool:
-    return text is None or text.isascii() or printable(text) == text
-
-
-def printable_names(found: Inspection) -> None:
-    """Escape every name that is not UTF-8, wherever the inspection holds one.
-
-    Reports, JSON, PREMIS and the history are UTF-8: a file or folder whose name on disk is not
-    (its bytes surrogate-escaped by Python) is written with ``\\xNN`` escapes, the same way in
-    every run, so the history still matches it from one run to the next.
-    """
-
-    def ref(record: RecordRef | None) -> RecordRef | None:
-        if record is None or _is_printable(record.file):
-            return record
-        return replace(record, file=printable(record.file))
-
-    found.problems[:] = [
-        p
-        if _is_printable(p.path) and _is_printable(p.message) and ref(p.record) is p.record
-        else replace(
-            p,
-            path=printable(p.path) if p.path is not None else None,
-            message=printable(p.message),
-            record=ref(p.record),
-        )
-        for p in found.problems
-    ]
-    found.files[:] = [
-        f if _is_printable(f.path) else replace(f, path=printable(f.path)) for f in found.files
-    ]
-    found.damaged_records[:] = [
-        r if _is_printable(r.file) else replace(r, file=printable(r.file))
-        for r in found.damaged_records
-    ]
-    found.current = {printable(k): v for k, v in found.current.items()}
-
-
 def _inspect(
     root: Path,
     found: Inspection,
     payload: dict[str, int],
     *,
+    tags: TagSource,
     early: _Early | None,
     fast: bool,
     check_warcs: bool,
     workers: int | None,
     pool: PoolKind,
     progress: Callable[[int], None] | None,
+    hashed: _Hashed | None = None,
 ) -> None:
+    """Check tag files, manifests and Oxum against ``payload`` ({path: size}); hash and compare.
+
+    ``hashed`` holds digests computed already (a streamed archive), else files are read below
+    ``root``.
+    """
+    top = tags.top_files()
     encoding = found.declaration.encoding if found.declaration else "utf-8"
     strict = found.declaration is not None and found.declaration.version >= (1, 0)
     found.payload_files = len(payload)
@@ -306,8 +259,8 @@ def _inspect(
     )
 
     # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
-    if (root / "bag-info.txt").is_file():
-        text = _read_tag(root, "bag-info.txt", encoding, found)
+    if "bag-info.txt" in top:
+        text = _read_tag(tags, "bag-info.txt", encoding, found)
         fields, issues = parse_bag_info(text or "")
         for issue in issues:
             found.add_issue(issue)
@@ -317,12 +270,8 @@ def _inspect(
 
     # -- fetch.txt ---------------------------------------------------------------------------------
     fetch_paths: set[str] = set()
-    if (root / "fetch.txt").is_file():
-        text = _read_tag(root, "fetch.txt", encoding, found)
-        fetch_entries, issues = parse_fetch(text or "")
-        for issue in issues:
-            found.add_issue(issue)
-        for entry in fetch_entries:
+    if "fetch.txt" in top:
+        for entry in _parse_tag(tags, "fetch.txt", encoding, found, parse_fetch):
             reason = unsafe_reason(entry.path)
             if reason or not entry.path.startswith("data/"):
                 found.add(
@@ -338,24 +287,20 @@ def _inspect(
     # -- manifests ---------------------------------------------------------------------------------
     payload_manifests: dict[str, list[ManifestEntry]] = {}
     tag_manifests: dict[str, list[ManifestEntry]] = {}
-    for item in sorted(root.iterdir()):
-        kind = manifest_algorithm(item.name)
-        if kind is None or not item.is_file():
+    for name in top:
+        kind = manifest_algorithm(name)
+        if kind is None:
             continue
         is_tag, algo_name = kind
-        text = _read_tag(root, item.name, encoding, found)
-        entries, issues = parse_manifest(text or "", item.name)
-        for issue in issues:
-            found.add_issue(issue)
+        entries = _parse_tag(tags, name, encoding, found, parse_manifest)
         try:
             algo = normalize_algorithm(algo_name)
         except ValueError:
             found.add(
                 "warning" if is_tag else "error",
                 "unsupported-algorithm",
-                f"{item.name}: algorithm {algo_name!r} is unknown here; "
-                "its digests cannot be checked",
-                path=item.name,
+                f"{name}: algorithm {algo_name!r} is unknown here; its digests cannot be checked",
+                path=name,
             )
             algo = algo_name
         (tag_manifests if is_tag else payload_manifests)[algo] = entries
@@ -378,7 +323,7 @@ def _inspect(
     tag_expected: dict[str, dict[str, str]] = {}
     for algo, entries in tag_manifests.items():
         tag_expected[algo] = _resolve_entries(
-            algo, entries, {}, {}, set(), strict, found, tag=True, root=root
+            algo, entries, {}, {}, set(), strict, found, tag=True, tags=tags
         )
 
     supported = tuple(a for a in payload_manifests if a in _hashable())
@@ -393,8 +338,9 @@ def _inspect(
         return
 
     _hash_and_compare(
-        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress, early
-    )
+        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress, early,
+        hashed,
+    )  # fmt: skip
 
 
 @dataclass
@@ -407,6 +353,7 @@ class _Early:
 
 _HashJob = tuple[str, str, tuple[str, ...], bool]  # bag root, path, algorithms, is a WARC
 _HashResult = tuple[str, FileDigests, WarcCheck | None]
+_Hashed = tuple[dict[str, FileDigests], list[WarcCheck]]  # digests by path, WARC checks
 
 
 class _Hashing:
@@ -525,7 +472,7 @@ def _resolve_entries(
     found: Inspection,
     *,
     tag: bool,
-    root: Path | None = None,
+    tags: TagSource | None = None,
 ) -> dict[str, str]:
     """Map manifest entries to files, reporting unsafe, duplicate and missing entries."""
     name = f"{'tag' if tag else ''}manifest-{algo}.txt"
@@ -571,9 +518,8 @@ def _resolve_entries(
             continue
         seen[entry.path] = entry.digest
         if tag:
-            assert root is not None
-            target = root / entry.path
-            if not target.is_file() or target.is_symlink():
+            assert tags is not None
+            if not tags.is_file(entry.path):
                 found.add(
                     "error",
                     "tag-file-missing",
@@ -637,7 +583,66 @@ def _hash_and_compare(
     found: Inspection,
     progress: Callable[[int], None] | None,
     early: _Early | None = None,
+    hashed: _Hashed | None = None,
 ) -> None:
+    payload_algos = found.algorithms
+    if hashed is None:
+        hashed = _hash_folder(root, payload, tag_expected, found, check_warcs, workers, pool,
+                              progress, early)  # fmt: skip
+    results, warcs = hashed
+    for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
+        real = algo.removeprefix("tag:")
+        if real not in _hashable():
+            continue
+        for path, digest in sorted(table.items()):
+            got = results.get(path)
+            if got is None:
+                continue
+            if got.error:
+                found.add("error", "file-unreadable", got.error, path=path, algorithm=real)
+                found.files.append(FileCheck(path, real, digest, None, "unreadable"))
+                continue
+            actual = got.hexdigests[real]  # both passes succeeded (else got.error is set)
+            if actual == digest.lower():
+                found.files.append(FileCheck(path, real, digest, actual, "ok"))
+            else:
+                found.add(
+                    "error",
+                    "digest-mismatch",
+                    "the file's digest does not match its manifest",
+                    path=path,
+                    algorithm=real,
+                    expected=digest,
+                    actual=actual,
+                )
+                found.files.append(FileCheck(path, real, digest, actual, "mismatch"))
+    for algo in payload_algos:
+        for path in sorted(set(payload) - set(expected.get(algo, {}))):
+            got = results.get(path)
+            value = got.hexdigests.get(algo) if got and not got.error else None
+            found.files.append(FileCheck(path, algo, None, value, "unlisted"))
+    if found.history_algorithm:
+        for path in payload:
+            got = results.get(path)
+            found.current[path] = (
+                got.hexdigests.get(found.history_algorithm) if got and not got.error else None
+            )
+    for warc in sorted(warcs, key=lambda w: w.file):
+        _warc_problems(warc, found)
+
+
+def _hash_folder(
+    root: Path,
+    payload: dict[str, int],
+    tag_expected: dict[str, dict[str, str]],
+    found: Inspection,
+    check_warcs: bool,
+    workers: int | None,
+    pool: PoolKind,
+    progress: Callable[[int], None] | None,
+    early: _Early | None,
+) -> _Hashed:
+    """Hash the payload and the listed tag files below ``root`` (once each)."""
     payload_algos = found.algorithms
     jobs: dict[str, set[str]] = {p: set(payload_algos) for p in payload}
     for algo, files in tag_expected.items():
@@ -678,46 +683,7 @@ def _hash_and_compare(
             collect(rel, result, warc)
     finally:
         rest.close()
-
-    for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
-        real = algo.removeprefix("tag:")
-        if real not in _hashable():
-            continue
-        for path, digest in sorted(table.items()):
-            got = results.get(path)
-            if got is None:
-                continue
-            if got.error:
-                found.add("error", "file-unreadable", got.error, path=path, algorithm=real)
-                found.files.append(FileCheck(path, real, digest, None, "unreadable"))
-                continue
-            actual = got.hexdigests[real]  # both passes succeeded (else got.error is set)
-            if actual == digest.lower():
-                found.files.append(FileCheck(path, real, digest, actual, "ok"))
-            else:
-                found.add(
-                    "error",
-                    "digest-mismatch",
-                    "the file's digest does not match its manifest",
-                    path=path,
-                    algorithm=real,
-                    expected=digest,
-                    actual=actual,
-                )
-                found.files.append(FileCheck(path, real, digest, actual, "mismatch"))
-    for algo in payload_algos:
-        for path in sorted(set(payload) - set(expected.get(algo, {}))):
-            got = results.get(path)
-            value = got.hexdigests.get(algo) if got and not got.error else None
-            found.files.append(FileCheck(path, algo, None, value, "unlisted"))
-    if found.history_algorithm:
-        for path in payload:
-            got = results.get(path)
-            found.current[path] = (
-                got.hexdigests.get(found.history_algorithm) if got and not got.error else None
-            )
-    for warc in sorted(warcs, key=lambda w: w.file):
-        _warc_problems(warc, found)
+    return results, warcs
 
 
 def _warc_problems(warc: WarcCheck, found: Inspection) -> None:
