@@ -116,7 +116,7 @@ class _EntryStream:
             raise EntryReadError(self._why(f"cannot be read ({exc})")) from exc
         self.read_bytes += len(block)
         if self.read_bytes > self._entry.size:
-            raise EntryReadError(self._why("holds more than its declared size; reading stopped"))
+            raise EntryReadError(self._why("holds more than it declares; reading stopped there"))
         if not block and self.read_bytes < self._entry.size:
             raise EntryReadError(self._why("ends before its declared size"))
         return block
@@ -124,7 +124,7 @@ class _EntryStream:
     def _why(self, what: str) -> str:
         return (
             f"archive entry {self._entry.stored!r} of {self._archive.name} {what} "
-            f"(declared {self._entry.size} bytes, read {self.read_bytes})"
+            f"(it declares {self._entry.size} bytes)"
         )
 
     def close(self) -> None:

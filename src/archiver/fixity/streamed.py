@@ -150,7 +150,7 @@ class _Lines:
             return
         lines = (self.pending + text).splitlines(keepends=True)
         self.pending = ""
-        if lines and not final and (lines[-1].endswith("\r") or lines[-1] == lines[-1].rstrip()):
+        if lines and not final and (lines[-1].endswith("\r") or _open_ended(lines[-1])):
             self.pending = lines.pop()  # its end (or the \n of a \r\n) is still to come
         for line in lines:
             self._line(line)
@@ -200,6 +200,11 @@ class _Lines:
         else:
             self.issues.append(TagIssue("error", "tag-file-unreadable", error, self.name))
         return self.entries, self.issues
+
+
+def _open_ended(line: str) -> bool:
+    """Whether a piece of text from ``splitlines(keepends=True)`` lacks its line break."""
+    return line.splitlines()[0] == line
 
 
 def inspect_archive(
@@ -359,7 +364,7 @@ def _data_pass(
     elif not agrees:  # a sparse member is expanded only when Payload-Oxum vouches for its size
         for name in sorted(listing.sparse):
             results[name] = FileDigests(
-                Path(name),
+                listing.archive,
                 0,
                 {},
                 f"archive entry {name!r} of {listing.archive.name} is a sparse "
@@ -411,9 +416,10 @@ def _data_pass(
                 paths = {e.path for e in parser.entries if e.path.startswith("data/")}
                 for algo in _algorithms([entry.name])[1]:
                     listing.tag_listed[algo] = paths
-        if algos:
-            digests = {} if error else hasher.hexdigests()
-            results[entry.name] = FileDigests(Path(entry.name), hasher.size, digests, error)
+        if algos:  # small per entry: the algorithm names and the path object are shared
+            hexes = {} if error else hasher.hexdigests()
+            digests = {a: hexes[a] for a in sorted(algos)} if hexes else {}
+            results[entry.name] = FileDigests(listing.archive, hasher.size, digests, error)
         if checker is not None:
             warcs.append(checker.result())
         if progress is not None and is_payload:
