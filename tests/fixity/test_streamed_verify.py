@@ -193,3 +193,49 @@ def test_damaged_warc_inside_an_archive_is_reported_to_the_file_and_record(
     assert ("digest-mismatch", rel) in codes
     damaged = [p for p in streamed.errors if p.record is not None]
     assert damaged and all(p.path == rel and p.record.file == rel for p in damaged)  # type: ignore[union-attr]
+
+
+def _long_line_bag(root: Path) -> Path:
+    from tests.fixity import hostile_bags as hb
+
+    bag = hb.long_manifest_path(root, 5000)  # the tag manifest no longer matches: both say so
+    with open(bag / "manifest-sha256.txt", "a", encoding="ascii") as fh:
+        fh.write("f" * 100_000 + "  data/a.txt\n")
+    with open(bag / "bag-info.txt", "a", encoding="ascii") as fh:
+        fh.write("Note: " + "x" * 70_000 + "\n")
+    return bag
+
+
+@pytest.mark.parametrize("fmt", ["tar", "zip"])
+def test_tag_files_in_an_archive_are_read_with_the_folders_line_caps(
+    tmp_path: Path, fmt: str
+) -> None:
+    """One line reader for both: tag-line-too-long and path-too-long, quoted short, alike."""
+    bag = _long_line_bag(tmp_path / "bag")
+    folder = verify(bag)
+    codes = {(p.code, p.path) for p in folder.errors}
+    assert ("tag-line-too-long", "manifest-sha256.txt") in codes
+    assert ("tag-line-too-long", "bag-info.txt") in codes
+    assert ("path-too-long", "manifest-sha256.txt") in codes
+    archive = serialize_bag(bag, fmt, output=tmp_path / f"bag.{fmt}")  # type: ignore[arg-type]
+    streamed = _verify_making_no_temp_files(archive)
+    assert _comparable(streamed) == _comparable(folder)
+    assert all(len(p.message) < 600 for p in streamed.problems)
+
+
+def test_a_manifest_with_far_more_lines_than_the_archive_has_files_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archiver.fixity import streamed as streamed_module
+    from tests.fixity import hostile_bags as hb
+
+    monkeypatch.setattr(streamed_module, "SPARE_LINES", 10)
+    bag = hb.plain_bag(tmp_path / "bag")
+    with open(bag / "manifest-sha256.txt", "a", encoding="ascii") as fh:
+        fh.writelines(f"{'0' * 64}  data/missing-{i}\n" for i in range(100))
+    archive = serialize_bag(bag, "tar", output=tmp_path / "bag.tar")
+    report = verify(archive)
+    (cut,) = [p for p in report.errors if p.code == "tag-file-too-large"]
+    assert cut.path == "manifest-sha256.txt"
+    missing = [p for p in report.errors if p.code == "file-missing"]
+    assert 0 < len(missing) < 100
