@@ -11,16 +11,16 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from archiver.bag.tagfiles import manifest_algorithm, parse_bag_info, parse_bagit_txt
-from archiver.bag.tagread import Refusal, TagLines, open_tag, read_small, shown
+from archiver.bag.tagread import Refusal, TagLines, open_tag, read_opened, shown
 from archiver.errors import ProfileError
 
-__all__ = ["PROFILE_IDENTIFIER", "check_profile", "load_profile"]
+__all__ = ["PROFILE_IDENTIFIER", "BagFiles", "check_profile", "load_profile"]
 
 #: The identifier written into every archiver bag's bag-info.txt.  The profile has no public
 #: home yet, so this is a URN rather than a URL; the shipped file carries the same value.
@@ -59,25 +59,35 @@ def load_profile(
     return profile
 
 
-def _tag_files(bag: Path) -> list[str]:
-    found: list[str] = []
-    for folder, dirs, files in os.walk(bag):
-        rel = Path(folder).relative_to(bag).as_posix()
-        if rel == "data" or rel.startswith("data/"):
-            dirs[:] = []
-            continue
-        for name in files:
-            path = name if rel == "." else f"{rel}/{name}"
-            if rel == "." and (
-                name in ("bagit.txt", "bag-info.txt", "fetch.txt") or manifest_algorithm(name)
-            ):
-                continue
-            found.append(path)
-    return sorted(found)
+class BagFiles:
+    """A bag as a profile check sees it: its files (bag-relative) and a way to open a tag file.
+
+    ``open`` gives a tag file opened for reading, or a :class:`~archiver.bag.tagread.Refusal`
+    saying why not.  A folder's tag files are opened only if they are regular files (never
+    through a link, never from a FIFO or device); a serialised bag is checked from the listing
+    taken while it streams past, unpacked never.
+    """
+
+    def __init__(self, files: set[str], open: Callable[[str], BinaryIO | Refusal]) -> None:
+        self.files = files
+        self.open = open
+
+    @classmethod
+    def of_folder(cls, root: Path) -> BagFiles:
+        """A folder's files below ``root`` (links are listed, never followed)."""
+        files: set[str] = set()
+        for folder, _, names in os.walk(root):
+            rel = Path(folder).relative_to(root).as_posix()
+            files.update(name if rel == "." else f"{rel}/{name}" for name in names)
+        return cls(files, lambda name: open_tag(root / name))
+
+
+def _is_standard(name: str) -> bool:
+    return name in ("bagit.txt", "bag-info.txt", "fetch.txt") or bool(manifest_algorithm(name))
 
 
 def check_profile(
-    bag: str | os.PathLike[str],
+    bag: str | os.PathLike[str] | BagFiles,
     profile: Mapping[str, Any],
     *,
     serialization: str | None = None,
@@ -87,20 +97,20 @@ def check_profile(
     ``serialization`` is the format the bag came in (``tar``, ``tar.gz``, ``zip``) or None
     for a folder.
     """
-    root = Path(bag)
+    view = BagFiles.of_folder(Path(bag)) if not isinstance(bag, BagFiles) else bag
     problems: list[str] = []
     identifier = profile["BagIt-Profile-Info"]["BagIt-Profile-Identifier"]
 
     # tag files are read only if they are regular files (never through a link or from a FIFO)
     declaration = None
-    data = read_small(root / "bagit.txt", 4096)
+    data = read_opened(view.open("bagit.txt"), 4096)
     if isinstance(data, Refusal):
         problems.append(f"bagit.txt {data.reason}")
     else:
         declaration, _ = parse_bagit_txt(data)
     encoding = declaration.encoding if declaration else "utf-8"
     info: dict[str, list[str]] = {}
-    opened = open_tag(root / "bag-info.txt")
+    opened = view.open("bag-info.txt")
     if not isinstance(opened, Refusal):
         with opened, TagLines(opened, encoding) as lines:
             for label, value in parse_bag_info(lines)[0]:
@@ -126,8 +136,8 @@ def check_profile(
 
     payload_algos: set[str] = set()
     tag_algos: set[str] = set()
-    for item in root.iterdir():
-        kind = manifest_algorithm(item.name)
+    for name in view.files:
+        kind = manifest_algorithm(name) if "/" not in name else None
         if kind:
             (tag_algos if kind[0] else payload_algos).add(kind[1])
     for key, present, what in (
@@ -142,9 +152,13 @@ def check_profile(
             for algo in sorted(present - set(allowed_algos)):
                 problems.append(f"the profile does not allow a {what} for {algo}")
 
-    tags = _tag_files(root)
+    tags = sorted(
+        f
+        for f in view.files
+        if not f.startswith("data/") and not ("/" not in f and _is_standard(f))
+    )
     for required in profile.get("Tag-Files-Required", []):
-        if not (root / required).is_file():
+        if required not in view.files:
             problems.append(f"the required tag file {required} is missing")
     allowed_tags = profile.get("Tag-Files-Allowed")
     if allowed_tags is not None:
@@ -152,11 +166,7 @@ def check_profile(
             if not any(fnmatch.fnmatch(tag, pat) for pat in allowed_tags):
                 problems.append(f"the profile does not allow the tag file {tag}")
 
-    payload = (
-        sorted(p.relative_to(root).as_posix() for p in (root / "data").rglob("*") if p.is_file())
-        if (root / "data").is_dir()
-        else []
-    )
+    payload = sorted(f for f in view.files if f.startswith("data/"))
     for pattern in profile.get("Payload-Files-Required", []):
         if not any(fnmatch.fnmatch(p, pattern) for p in payload):
             problems.append(f"no payload file matches the required pattern {pattern}")
@@ -168,7 +178,7 @@ def check_profile(
     if profile.get("Data-Empty") and payload:
         problems.append("the profile requires an empty payload")
 
-    has_fetch = (root / "fetch.txt").exists()
+    has_fetch = "fetch.txt" in view.files
     if has_fetch and profile.get("Allow-Fetch.txt", True) is False:
         problems.append("fetch.txt is present but the profile does not allow it")
     if not has_fetch and profile.get("Fetch.txt-Required"):

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import shutil
-import stat
 import tarfile
 import tempfile
 import zipfile
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from archiver.bag.tagfiles import unsafe_reason
+from archiver.bag.archive import check_name, tar_refusal, zip_refusal
 from archiver.errors import BagError, UnsafePathError, UsageError
 from archiver.fsutil import fsync_dir
 
@@ -117,33 +116,14 @@ def _write_zip(tmp: Path, entries: list[tuple[Path, str]]) -> None:
 # -- safe opening ------------------------------------------------------------------------------
 
 
-def _check_name(archive: Path, name: str) -> str:
-    clean = name[:-1] if name.endswith("/") else name
-    while clean.startswith("./"):
-        clean = clean[2:]
-    reason = unsafe_reason(clean)
-    if reason:
-        raise UnsafePathError(
-            f"archive entry {name!r} {reason}; nothing was extracted", path=archive
-        )
-    return clean
-
-
 def _plan_tar(archive: Path, tf: tarfile.TarFile) -> list[tuple[str, bool, tarfile.TarInfo]]:
     plan: list[tuple[str, bool, tarfile.TarInfo]] = []
     for member in tf.getmembers():
-        name = _check_name(archive, member.name)
-        if member.issym() or member.islnk():
+        name = check_name(archive, member.name)
+        reason = tar_refusal(member)
+        if reason:
             raise UnsafePathError(
-                f"archive entry {member.name!r} is a link to {member.linkname!r}; a bag holds "
-                "no links, nothing was extracted",
-                path=archive,
-            )
-        if not (member.isreg() or member.isdir()):
-            raise UnsafePathError(
-                f"archive entry {member.name!r} is a device, pipe or other special file; "
-                "nothing was extracted",
-                path=archive,
+                f"archive entry {member.name!r} {reason}; nothing was extracted", path=archive
             )
         plan.append((name, member.isdir(), member))
     return plan
@@ -152,13 +132,11 @@ def _plan_tar(archive: Path, tf: tarfile.TarFile) -> list[tuple[str, bool, tarfi
 def _plan_zip(archive: Path, zf: zipfile.ZipFile) -> list[tuple[str, bool, zipfile.ZipInfo]]:
     plan: list[tuple[str, bool, zipfile.ZipInfo]] = []
     for info in zf.infolist():
-        name = _check_name(archive, info.filename)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
+        name = check_name(archive, info.filename)
+        reason = zip_refusal(info)
+        if reason:
             raise UnsafePathError(
-                f"archive entry {info.filename!r} is a symbolic link; a bag holds no links, "
-                "nothing was extracted",
-                path=archive,
+                f"archive entry {info.filename!r} {reason}; nothing was extracted", path=archive
             )
         plan.append((name, info.is_dir(), info))
     return plan
@@ -242,7 +220,8 @@ def extract_bag(archive: str | os.PathLike[str], dest: str | os.PathLike[str]) -
 def opened_bag(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a bag folder: ``path`` itself, or a serialised bag unpacked into a temporary folder.
 
-    The temporary folder is removed afterwards.
+    The temporary folder is removed afterwards.  Verification does not use this: it streams a
+    serialised bag and unpacks nothing (:mod:`archiver.fixity.streamed`).
     """
     src = Path(path)
     if src.is_dir():

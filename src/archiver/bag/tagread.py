@@ -27,7 +27,10 @@ __all__ = [
     "Refusal",
     "TagLines",
     "file_kind",
+    "is_regular",
     "open_tag",
+    "read_opened",
+    "read_small",
     "shown",
 ]
 
@@ -191,7 +194,12 @@ class TagLines:
 
 def read_small(path: Path, limit: int) -> bytes | Refusal:
     """The first ``limit`` + 1 bytes of a small tag file (``bagit.txt``), opened safely."""
-    opened = open_tag(path)
+    return read_opened(open_tag(path), limit)
+
+
+def read_opened(opened: BinaryIO | Refusal, limit: int) -> bytes | Refusal:
+    """The first ``limit`` + 1 bytes of a tag file opened by :func:`open_tag` (or an archive's
+    tag source), which is closed; a refusal is handed back."""
     if isinstance(opened, Refusal):
         return opened
     with opened:
@@ -199,3 +207,11 @@ def read_small(path: Path, limit: int) -> bytes | Refusal:
             return opened.read(limit + 1)
         except OSError as exc:
             return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
+
+
+def is_regular(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` itself (not a link's target) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False

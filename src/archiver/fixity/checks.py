@@ -3,7 +3,9 @@
 :func:`inspect_bag` reads the tag files, walks the payload, hashes every file once for all the
 bag's algorithms (in parallel: SHA-512 lanes where :mod:`archiver.lanes` applies, else a pool,
 largest first) while the WARC checker reads each WARC's records from the same bytes, and
-compares.  It never writes inside the bag.
+compares.  It never writes inside the bag.  The tag files are read through a
+:class:`~archiver.fixity.tagsource.TagSource`, and the digests may come from elsewhere, so a
+serialised bag streamed past (:mod:`archiver.fixity.streamed`) gets the same comparison.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from archiver.bag.tagfiles import (
     ManifestEntry,
@@ -23,18 +26,17 @@ from archiver.bag.tagfiles import (
     parse_manifest,
     unsafe_reason,
 )
-from archiver.bag.tagread import shown
+from archiver.bag.tagread import is_regular, shown
 from archiver.fixity.inspection import (
     Inspection,
-    collisions,
-    is_regular,
-    printable,
-    printable_names,
     read_bagit_txt,
     tag_lines,
     walk_payload,
+    warc_problems,
 )
-from archiver.fixity.report import FileCheck, RecordRef
+from archiver.fixity.names import collisions, printable, printable_names
+from archiver.fixity.report import FileCheck
+from archiver.fixity.tagsource import FolderTags, Parsed, TagSource
 from archiver.hashing import (
     FileDigests,
     LargestFirst,
@@ -64,7 +66,8 @@ def inspect_bag(
 ) -> Inspection:
     """Run every check on the bag folder ``root``; see :func:`archiver.fixity.verify`."""
     found = Inspection()
-    read_bagit_txt(root, found)
+    tags = FolderTags(root)
+    read_bagit_txt(tags, found)
     payload = walk_payload(root, found)
     early = None
     if not fast:
@@ -80,6 +83,7 @@ def inspect_bag(
             root,
             found,
             payload,
+            tags=tags,
             early=early,
             fast=fast,
             check_warcs=check_warcs,
@@ -93,18 +97,45 @@ def inspect_bag(
     return found
 
 
+def _parse_tag(
+    tags: TagSource,
+    name: str,
+    encoding: str,
+    found: Inspection,
+    parse: Callable[[Any, str], Parsed],
+) -> list[Any] | None:
+    """A tag file's entries, parsed a line at a time (None: missing or refused, and said)."""
+    done = tags.parsed(name)
+    if done is None:
+        with tag_lines(tags, name, encoding, found) as lines:
+            if lines is None:  # a link or special file in its place: reported, not read
+                return None
+            done = parse(lines, name)
+    entries, issues = done
+    for issue in issues:
+        found.add_issue(issue)
+    return entries
+
+
 def _inspect(
     root: Path,
     found: Inspection,
     payload: dict[str, int],
     *,
+    tags: TagSource,
     early: _Early | None,
     fast: bool,
     check_warcs: bool,
     workers: int | None,
     pool: PoolKind,
     progress: Callable[[int], None] | None,
+    hashed: _Hashed | None = None,
 ) -> None:
+    """Check tag files, manifests and Oxum against ``payload`` ({path: size}); hash and compare.
+
+    ``hashed`` holds digests computed already (a streamed archive), else files are read below
+    ``root``.
+    """
     encoding = found.declaration.encoding if found.declaration else "utf-8"
     strict = found.declaration is not None and found.declaration.version >= (1, 0)
     found.payload_files = len(payload)
@@ -125,21 +156,14 @@ def _inspect(
     del folded
 
     # -- bag-info.txt and Payload-Oxum ---------------------------------------------------------
-    with tag_lines(root, "bag-info.txt", encoding, found) as lines:
-        fields, issues = parse_bag_info(lines or "")
-    for issue in issues:
-        found.add_issue(issue)
+    fields = _parse_tag(tags, "bag-info.txt", encoding, found, parse_bag_info) or []
     oxums = [v for k, v in fields if k.lower() == "payload-oxum"]
     if oxums:
         _check_oxum(oxums[0], found)
 
     # -- fetch.txt ---------------------------------------------------------------------------------
     fetch_paths: set[str] = set()
-    with tag_lines(root, "fetch.txt", encoding, found) as lines:
-        fetch_entries, issues = parse_fetch(lines or "")
-    for issue in issues:
-        found.add_issue(issue)
-    for entry in fetch_entries:
+    for entry in _parse_tag(tags, "fetch.txt", encoding, found, parse_fetch) or []:
         reason = unsafe_reason(entry.path)
         if reason or not entry.path.startswith("data/"):
             found.add(
@@ -155,26 +179,23 @@ def _inspect(
     # -- manifests ---------------------------------------------------------------------------------
     payload_manifests: dict[str, list[ManifestEntry]] = {}
     tag_manifests: dict[str, list[ManifestEntry]] = {}
-    for item in sorted(root.iterdir()):
-        kind = manifest_algorithm(item.name)
-        if kind is None or item.is_dir():
+    for name in tags.top_files():
+        kind = manifest_algorithm(name)
+        if kind is None:
             continue
         is_tag, algo_name = kind
-        with tag_lines(root, item.name, encoding, found) as lines:
-            if lines is None:  # a link or special file in its place: reported, not read
-                continue
-            entries, issues = parse_manifest(lines, item.name)
-        for issue in issues:
-            found.add_issue(issue)
+        entries = _parse_tag(tags, name, encoding, found, parse_manifest)
+        if entries is None:
+            continue
         try:
             algo = normalize_algorithm(algo_name)
         except ValueError:
             found.add(
                 "warning" if is_tag else "error",
                 "unsupported-algorithm",
-                f"{item.name}: algorithm {shown(algo_name)} is unknown here; "
+                f"{name}: algorithm {shown(algo_name)} is unknown here; "
                 "its digests cannot be checked",
-                path=item.name,
+                path=name,
             )
             algo = algo_name
         (tag_manifests if is_tag else payload_manifests)[algo] = entries
@@ -197,7 +218,7 @@ def _inspect(
     tag_expected: dict[str, dict[str, str]] = {}
     for algo, entries in tag_manifests.items():
         tag_expected[algo] = _resolve_entries(
-            algo, entries, {}, {}, set(), strict, found, tag=True, root=root
+            algo, entries, {}, {}, set(), strict, found, tag=True, tags=tags
         )
     for table in (payload_manifests, tag_manifests):  # resolved: the entries are not needed
         for algo in table:
@@ -214,9 +235,11 @@ def _inspect(
         found.current = dict.fromkeys(payload)
         return
 
-    _hash_and_compare(
-        root, payload, expected, tag_expected, check_warcs, workers, pool, found, progress, early
-    )
+    if hashed is None:
+        hashed = _hash_folder(
+            root, payload, tag_expected, check_warcs, workers, pool, found, progress, early
+        )
+    _compare(payload, expected, tag_expected, hashed, found)
 
 
 @dataclass
@@ -229,6 +252,7 @@ class _Early:
 
 _HashJob = tuple[str, str, tuple[str, ...], bool]  # bag root, path, algorithms, is a WARC
 _HashResult = tuple[str, FileDigests, WarcCheck | None]
+_Hashed = tuple[dict[str, FileDigests], list[WarcCheck]]  # digests by path, WARC checks
 
 
 class _Hashing:
@@ -347,7 +371,7 @@ def _resolve_entries(
     found: Inspection,
     *,
     tag: bool,
-    root: Path | None = None,
+    tags: TagSource | None = None,
 ) -> dict[str, str]:
     """Map manifest entries to files, reporting unsafe, duplicate and missing entries."""
     name = f"{'tag' if tag else ''}manifest-{algo}.txt"
@@ -393,9 +417,8 @@ def _resolve_entries(
             continue
         seen[entry.path] = entry.digest
         if tag:
-            assert root is not None
-            target = root / entry.path
-            if not target.is_file() or target.is_symlink():
+            assert tags is not None
+            if not tags.is_file(entry.path):
                 found.add(
                     "error",
                     "tag-file-missing",
@@ -452,10 +475,9 @@ def _resolve_entries(
     return resolved
 
 
-def _hash_and_compare(
+def _hash_folder(
     root: Path,
     payload: dict[str, int],
-    expected: dict[str, dict[str, str]],
     tag_expected: dict[str, dict[str, str]],
     check_warcs: bool,
     workers: int | None,
@@ -463,7 +485,8 @@ def _hash_and_compare(
     found: Inspection,
     progress: Callable[[int], None] | None,
     early: _Early | None = None,
-) -> None:
+) -> _Hashed:
+    """Hash the payload and the files the tag manifests list below ``root`` (once each)."""
     payload_algos = found.algorithms
     # every payload file wants the payload algorithms; files a tag manifest lists want more
     extra: dict[str, set[str]] = {}
@@ -511,7 +534,18 @@ def _hash_and_compare(
             collect(rel, result, warc)
     finally:
         rest.close()
+    return results, warcs
 
+
+def _compare(
+    payload: dict[str, int],
+    expected: dict[str, dict[str, str]],
+    tag_expected: dict[str, dict[str, str]],
+    hashed: _Hashed,
+    found: Inspection,
+) -> None:
+    """Compare the digests with the manifests; record the outcomes and the WARC checks."""
+    results, warcs = hashed
     for algo, table in list(expected.items()) + [(f"tag:{a}", t) for a, t in tag_expected.items()]:
         real = algo.removeprefix("tag:")
         if real not in _hashable():
@@ -538,7 +572,7 @@ def _hash_and_compare(
                     actual=actual,
                 )
                 found.files.append(FileCheck(path, real, digest, actual, "mismatch"))
-    for algo in payload_algos:
+    for algo in found.algorithms:
         for path in sorted(set(payload) - set(expected.get(algo, {}))):
             got = results.get(path)
             value = got.hexdigests.get(algo) if got and not got.error else None
@@ -550,48 +584,4 @@ def _hash_and_compare(
                 got.hexdigests.get(found.history_algorithm) if got and not got.error else None
             )
     for warc in sorted(warcs, key=lambda w: w.file):
-        _warc_problems(warc, found)
-
-
-def _warc_problems(warc: WarcCheck, found: Inspection) -> None:
-    found.warc_files += 1
-    found.warc_records += len(warc.records)
-    for error in warc.errors:
-        found.add("error", "warc-file-damaged", error, path=warc.file)
-    for record in warc.records:
-        if record.ok:
-            for label, digest in (("block", record.block), ("payload", record.payload)):
-                if digest.outcome == "unsupported":
-                    found.add(
-                        "warning",
-                        "warc-digest-unsupported",
-                        f"WARC-{label.title()}-Digest {shown(digest.header or '')} "
-                        "cannot be checked",
-                        path=warc.file,
-                        record=RecordRef.of(record),
-                    )
-            continue
-        found.damaged_records.append(record)
-        ref = RecordRef.of(record)
-        for label, digest in (("block", record.block), ("payload", record.payload)):
-            if digest.outcome == "mismatch":
-                found.add(
-                    "error",
-                    f"warc-{label}-digest",
-                    f"the record's WARC-{label.title()}-Digest no longer matches",
-                    path=warc.file,
-                    algorithm=digest.algorithm,
-                    expected=digest.expected,
-                    actual=digest.actual,
-                    record=ref,
-                )
-        for error in record.errors:
-            found.add("error", "warc-record-damaged", error, path=warc.file, record=ref)
-        if record.block.outcome == "unreadable" and not record.errors:
-            found.add(
-                "error",
-                "warc-record-damaged",
-                "the record could not be read to its end",
-                path=warc.file,
-                record=ref,
-            )
+        warc_problems(warc, found)

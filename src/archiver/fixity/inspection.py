@@ -2,46 +2,38 @@
 
 Split from :mod:`archiver.fixity.checks`: :class:`Inspection` collects every problem;
 :func:`walk_payload` lists the payload without following links; :func:`tag_lines` and
-:func:`read_bagit_txt` open a tag file only if it is a regular file (a symbolic link, FIFO or
-device in its place is reported, never read) and read it a line at a time.
+:func:`read_bagit_txt` open a tag file through a :class:`~archiver.fixity.tagsource.TagSource`
+(a folder's: only if it is a regular file, a symbolic link, FIFO or device in its place is
+reported, never read) and read it a line at a time; :func:`warc_problems` adds a WARC file's
+checks.  Names (system files, collisions, names that are not UTF-8) are checked by
+:mod:`archiver.fixity.names`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import stat
-import unicodedata
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.bag.tagfiles import BagDeclaration, TagIssue, parse_bagit_txt
-from archiver.bag.tagread import Refusal, TagLines, file_kind, open_tag, read_small
+from archiver.bag.tagread import Refusal, TagLines, file_kind, read_opened, shown
+from archiver.fixity.names import collisions, is_printable, is_system_file
 from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
-from archiver.warc.check import RecordCheck
+from archiver.fixity.tagsource import TagSource
+from archiver.warc.check import RecordCheck, WarcCheck
 
 __all__ = [
     "Inspection",
-    "printable",
-    "printable_names",
     "read_bagit_txt",
     "tag_lines",
     "walk_payload",
+    "warc_problems",
 ]
 
 #: bytes read of bagit.txt (two short lines)
 BAGIT_TXT_LIMIT = 4096
-
-SYSTEM_FILES = {
-    ".ds_store",
-    "thumbs.db",
-    "desktop.ini",
-    "ehthumbs.db",
-    ".spotlight-v100",
-    ".trashes",
-}
 
 
 @dataclass
@@ -93,7 +85,7 @@ def walk_payload(root: Path, found: Inspection) -> dict[str, int]:
             continue
         for entry in entries:
             rel = f"{rel_folder}/{entry.name}"
-            if not _is_printable(entry.name):
+            if not is_printable(entry.name):
                 found.add(
                     "warning",
                     "name-not-utf8",
@@ -123,7 +115,7 @@ def walk_payload(root: Path, found: Inspection) -> dict[str, int]:
                     )
                     continue
                 name = entry.name
-                if name.lower() in SYSTEM_FILES or name.startswith("._"):
+                if is_system_file(name):
                     found.add(
                         "warning", "system-file", f"an operating-system file ({name})", path=rel
                     )
@@ -146,74 +138,6 @@ def _points_to_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def collisions(paths: list[str], found: Inspection, where: str) -> None:
-    by_case: dict[str, list[str]] = defaultdict(list)
-    by_norm: dict[str, list[str]] = defaultdict(list)
-    for p in paths:
-        by_case[unicodedata.normalize("NFC", p).casefold()].append(p)
-        by_norm[unicodedata.normalize("NFC", p)].append(p)
-    for group in by_norm.values():
-        if len(set(group)) > 1:
-            found.add(
-                "warning",
-                "normalization-collision",
-                f"names {where} differ only in Unicode normalisation: {sorted(set(group))}",
-                path=group[0],
-            )
-    for group in by_case.values():
-        distinct = {unicodedata.normalize("NFC", g) for g in group}
-        if len(distinct) > 1:
-            found.add(
-                "warning",
-                "case-collision",
-                f"names {where} differ only in letter case: {sorted(distinct)}",
-                path=group[0],
-            )
-
-
-def printable(text: str) -> str:
-    """Text holding a name that is not UTF-8 on disk (surrogate-escaped) with \\xNN escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _is_printable(text: str | None) -> bool:
-    return text is None or text.isascii() or printable(text) == text
-
-
-def printable_names(found: Inspection) -> None:
-    """Escape every name that is not UTF-8, wherever the inspection holds one.
-
-    Reports, JSON, PREMIS and the history are UTF-8: a file or folder whose name on disk is not
-    (its bytes surrogate-escaped by Python) is written with ``\\xNN`` escapes, the same way in
-    every run, so the history still matches it from one run to the next.
-    """
-
-    def ref(record: RecordRef | None) -> RecordRef | None:
-        if record is None or _is_printable(record.file):
-            return record
-        return replace(record, file=printable(record.file))
-
-    found.problems[:] = [
-        p
-        if _is_printable(p.path) and _is_printable(p.message) and ref(p.record) is p.record
-        else replace(
-            p,
-            path=printable(p.path) if p.path is not None else None,
-            message=printable(p.message),
-            record=ref(p.record),
-        )
-        for p in found.problems
-    ]
-    found.files[:] = [
-        f if _is_printable(f.path) else replace(f, path=printable(f.path)) for f in found.files
-    ]
-    found.damaged_records[:] = [
-        r if _is_printable(r.file) else replace(r, file=printable(r.file))
-        for r in found.damaged_records
-    ]
-    found.current = {printable(k): v for k, v in found.current.items()}
-
-
 def _refused(found: Inspection, name: str, refusal: Refusal) -> None:
     code = {"symlink": "symlink", "special-file": "special-file"}.get(
         refusal.kind, "tag-file-unreadable"
@@ -222,10 +146,12 @@ def _refused(found: Inspection, name: str, refusal: Refusal) -> None:
 
 
 @contextlib.contextmanager
-def tag_lines(root: Path, name: str, encoding: str, found: Inspection) -> Iterator[TagLines | None]:
+def tag_lines(
+    tags: TagSource, name: str, encoding: str, found: Inspection
+) -> Iterator[TagLines | None]:
     """The lines of the tag file ``name`` (None if it is missing or refused, which is reported
     unless missing); problems met while reading are added when the block ends."""
-    opened = open_tag(root / name)
+    opened = tags.open(name)
     if isinstance(opened, Refusal):
         if opened.kind != "missing":
             _refused(found, name, opened)
@@ -246,9 +172,9 @@ def tag_lines(root: Path, name: str, encoding: str, found: Inspection) -> Iterat
         opened.close()
 
 
-def read_bagit_txt(root: Path, found: Inspection) -> None:
+def read_bagit_txt(tags: TagSource, found: Inspection) -> None:
     """Read bagit.txt (refused unread unless a regular file) into ``found.declaration``."""
-    data = read_small(root / "bagit.txt", BAGIT_TXT_LIMIT)
+    data = read_opened(tags.open("bagit.txt"), BAGIT_TXT_LIMIT)
     if isinstance(data, Refusal):
         if data.kind == "missing":
             found.add("error", "bagit-txt-missing", "the bag has no bagit.txt", path="bagit.txt")
@@ -269,9 +195,46 @@ def read_bagit_txt(root: Path, found: Inspection) -> None:
         found.add_issue(issue)
 
 
-def is_regular(path: Path) -> bool:
-    """Whether ``path`` itself (not a link's target) is a regular file."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
+def warc_problems(warc: WarcCheck, found: Inspection) -> None:
+    """Add a WARC file's damaged records and unsupported digests to ``found``."""
+    found.warc_files += 1
+    found.warc_records += len(warc.records)
+    for error in warc.errors:
+        found.add("error", "warc-file-damaged", error, path=warc.file)
+    for record in warc.records:
+        if record.ok:
+            for label, digest in (("block", record.block), ("payload", record.payload)):
+                if digest.outcome == "unsupported":
+                    found.add(
+                        "warning",
+                        "warc-digest-unsupported",
+                        f"WARC-{label.title()}-Digest {shown(digest.header or '')} "
+                        "cannot be checked",
+                        path=warc.file,
+                        record=RecordRef.of(record),
+                    )
+            continue
+        found.damaged_records.append(record)
+        ref = RecordRef.of(record)
+        for label, digest in (("block", record.block), ("payload", record.payload)):
+            if digest.outcome == "mismatch":
+                found.add(
+                    "error",
+                    f"warc-{label}-digest",
+                    f"the record's WARC-{label.title()}-Digest no longer matches",
+                    path=warc.file,
+                    algorithm=digest.algorithm,
+                    expected=digest.expected,
+                    actual=digest.actual,
+                    record=ref,
+                )
+        for error in record.errors:
+            found.add("error", "warc-record-damaged", error, path=warc.file, record=ref)
+        if record.block.outcome == "unreadable" and not record.errors:
+            found.add(
+                "error",
+                "warc-record-damaged",
+                "the record could not be read to its end",
+                path=warc.file,
+                record=ref,
+            )

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from archiver._version import __version__
-from archiver.bag.profile import check_profile, load_profile
-from archiver.bag.serialize import opened_bag, serialization_of
+from archiver.bag.profile import BagFiles, check_profile, load_profile
+from archiver.bag.serialize import serialization_of
 from archiver.errors import FixityError
 from archiver.fixity.checks import inspect_bag, printable, printable_names
 from archiver.fixity.history import record_run
 from archiver.fixity.report import FixityReport, Problem
+from archiver.fixity.streamed import inspect_archive
 from archiver.hashing import PoolKind
 
 __all__ = ["verify"]
@@ -43,7 +44,8 @@ def verify(
     (no digests; the report says so).  ``history`` is a SQLite file where the run is stored and
     compared with the previous run of the same bag (None: not recorded).  ``profile`` is a
     BagIt profile (path or mapping) to validate against as well.  Nothing is written inside the
-    bag; a serialised bag is unpacked safely into a temporary folder.
+    bag; a serialised bag is read as a stream, entry by entry, and nothing is unpacked
+    (:mod:`archiver.fixity.streamed`).
 
     Raises :class:`~archiver.errors.UnsafePathError` for a serialised bag with unsafe entries,
     :class:`~archiver.errors.BagError` if ``bag`` does not exist or cannot be opened.
@@ -54,13 +56,24 @@ def verify(
     started = datetime.now(timezone.utc)
     fmt = serialization_of(source) if source.is_file() else None
     loaded = load_profile(profile) if profile is not None else None
-    with opened_bag(source) as root:
+    if source.is_dir():
         found = inspect_bag(
-            root, fast=fast, check_warcs=check_warcs, workers=workers, pool=pool, progress=progress
+            source,
+            fast=fast,
+            check_warcs=check_warcs,
+            workers=workers,
+            pool=pool,
+            progress=progress,
         )
-        if loaded is not None:
-            for message in check_profile(root, loaded, serialization=fmt):
-                found.add("error", "profile", message)
+        view = None
+    else:  # streamed, nothing unpacked
+        found, listing = inspect_archive(
+            source, fmt, fast=fast, check_warcs=check_warcs, progress=progress
+        )
+        view = BagFiles(listing.others | set(listing.payload), listing.open)
+    if loaded is not None:
+        for message in check_profile(view or source, loaded, serialization=fmt):
+            found.add("error", "profile", message)
     printable_names(found)
     finished = datetime.now(timezone.utc)
     problems = tuple(found.problems)
