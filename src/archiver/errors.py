@@ -149,6 +149,8 @@ class WARCError(ArchiverError):
         super().__init__(f"{where}: {message}")
         self.path = Path(path)
         self.offset = offset
+        #: what is wrong, without the file and offset
+        self.reason = message
 
 
 class WARCFormatError(WARCError):

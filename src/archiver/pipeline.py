@@ -169,7 +169,7 @@ def _records(path: Path, *, read: bool) -> Iterator[tuple[Any, int, int]]:
     def payload(record: Any) -> _Payload | None:
         return _read_payload(record) if read and _is_candidate(record) else None
 
-    return iter_records(path, inspect=payload, partial=read, arc=_is_arc(path))
+    return iter_records(path, inspect=payload, partial=read, arc=_is_arc(path), resync=True)
 
 
 def _is_arc(path: Path) -> bool:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError, WARCFormatError
 from archiver.pipeline import extract_warc, extract_warcs
+from tests.extract import warc_forms as forms
 from tests.extract.warcs import ARTICLE_HTML, WarcBuilder
 
 URL = "https://news.example.org/2024/05/flood"
@@ -83,3 +87,89 @@ def test_a_damaged_file_leaves_the_other_files_output_identical(tmp_path: Path) 
     # and the damaged file first: the revisit index is built before it is needed
     summary = extract_warcs([damaged, *healthy], output=together)
     assert summary.written == 4 and [f.warc_filename for f in summary.failures] == ["c.warc.gz"]
+
+
+# -- hostile framing: the records after a bad Content-Length are read again -------------------
+
+
+def _framed(tmp_path: Path, name: str, bad: bytes, gz: str) -> Path:
+    good = forms.record(forms.http_response(), url=forms.URL + "?after",
+                        record_id="<urn:uuid:6c1b7a58-1d0f-4e0e-9a11-0000000000aa>")  # fmt: skip
+    suffix = ".warc.gz" if gz == "record" else ".warc"
+    return forms.write(tmp_path / f"{name}{suffix}", [forms.warcinfo(), bad, good], gz=gz)
+
+
+_BLOCK = forms.http_response()
+
+
+@pytest.mark.broken_warcs
+@pytest.mark.parametrize("gz", ["record", "none"], ids=["gzip-per-record", "plain"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        forms.record(_BLOCK, length=len(_BLOCK) - 300),  # 300 bytes short
+        forms.record(_BLOCK, length=len(_BLOCK) + 100_000),  # past the end of the file
+        forms.record(_BLOCK, length=-5),
+        b"\x00 not a record\r\n" * 30,
+    ],
+    ids=["short", "past-the-end", "negative", "garbage"],
+)
+def test_the_record_after_a_bad_content_length_is_read_and_the_damage_reported(
+    tmp_path: Path, bad: bytes, gz: str
+) -> None:
+    # issue 13: the good record after such a record was lost, and the run said nothing clear
+    path = _framed(tmp_path, "hostile", bad, gz)
+    out = tmp_path / "out.jsonl"
+    summary = extract_warcs([path], output=out)
+    urls = [json.loads(line)["url"] for line in out.read_text().splitlines()]
+    assert forms.URL + "?after" in urls
+    [failure] = summary.failures
+    assert failure.warc_filename == path.name and failure.offset >= 0
+    assert str(failure.offset) in failure.reason
+
+
+# -- property: a mutated file beside healthy ones ------------------------------------------------
+
+
+def _healthy_output(tmp_path: Path) -> tuple[list[Path], bytes]:
+    folder = tmp_path / "healthy"
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for name in ("h1", "h2"):
+        paths.append(forms.write(folder / f"{name}.warc.gz", [forms.warcinfo(), forms.record(
+            forms.http_response(), url=f"{forms.URL}?{name}")]))  # fmt: skip
+    alone = folder / "alone.jsonl"
+    extract_warcs(paths, output=alone)
+    return paths, alone.read_bytes()
+
+
+@pytest.mark.broken_warcs
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    gz=st.sampled_from(["record", "none", "whole"]),
+    cut=st.floats(0.0, 1.0),
+    flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(1, 255)), max_size=4),
+)
+def test_a_mutated_warc_never_escapes_and_never_changes_the_others(
+    tmp_path_factory: pytest.TempPathFactory,
+    gz: str,
+    cut: float,
+    flips: list[tuple[float, int]],
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("mutated")
+    healthy, expected = _healthy_output(tmp_path)
+    records = [forms.warcinfo(), forms.record(forms.http_response()),
+               forms.record(forms.http_response(), url=forms.URL + "?2")]  # fmt: skip
+    source = forms.write(tmp_path / "m.warc.gz", records, gz=gz)
+    data = bytearray(source.read_bytes())
+    for where, xor in flips:
+        data[int(where * (len(data) - 1))] ^= xor
+    source.write_bytes(bytes(data[: max(1, int(cut * len(data)))]))
+    out = tmp_path / "together.jsonl"
+    summary = extract_warcs([healthy[0], source, healthy[1]], output=out)  # raises nothing
+    lines = out.read_bytes().splitlines(keepends=True)
+    kept = b"".join(x for x in lines if b'"warc_filename": "h' in x)
+    assert kept == expected
+    assert all(f.warc_filename == "m.warc.gz" for f in summary.failures)

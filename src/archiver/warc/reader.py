@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import logging
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.errors import WARCFormatError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Block", "iter_records", "open_warc", "read_block", "utc_date"]
 
@@ -68,6 +71,13 @@ def read_block(fh: IO[bytes], offset: int) -> Block:
     return Block(headers, chunks())
 
 
+class _QuietIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio's iterator without its own writes to stderr: a record not followed by its
+    separator is counted (``err_count``) and reported by the caller, naming the file."""
+
+    INC_RECORD = ""
+
+
 def iter_records(
     path: Path,
     *,
@@ -75,6 +85,7 @@ def iter_records(
     start: int = 0,
     partial: bool = False,
     arc: bool = False,
+    resync: bool = False,
 ) -> Iterator[tuple[Any, int, int]]:
     """(record, offset, length) of every record of the WARC file at ``path``, streamed.
 
@@ -82,8 +93,11 @@ def iter_records(
     the record's ``payload`` attribute (None without ``inspect``).  Raises
     :class:`WARCFormatError` at the first record that cannot be read, or whose block is shorter
     than its Content-Length says (with ``partial``, that record is yielded first, its
-    ``short_by`` attribute the number of bytes missing; else ``short_by`` is 0).  ``start`` is
-    the offset of the first record to read (offsets stay those of the file).
+    ``short_by`` attribute the number of bytes missing; else ``short_by`` is 0).  With
+    ``resync``, reading goes on after damage from the next place a record starts (the next
+    gzip member that holds one, or the next ``WARC/`` line of a plain file), and the error is
+    raised once the file is read, naming the first damaged offset and how many more there were.
+    ``start`` is the offset of the first record to read (offsets stay those of the file).
 
     Files gzip-compressed per record (the WARC standard's way) and plain files give offsets in
     the file.  A file compressed whole as one gzip stream is read through it, its offsets those
@@ -93,17 +107,52 @@ def iter_records(
     random), and refused without it.
     """
     whole = _whole_file_gzip(path)
+    errors: list[WARCFormatError] = []
+    while True:
+        try:
+            yield from _read_from(path, start, whole=whole, inspect=inspect,
+                                  partial=partial, arc=arc)  # fmt: skip
+            break
+        except WARCFormatError as exc:
+            if not resync or whole or arc or exc.offset is None:
+                if not errors:
+                    raise
+                errors.append(exc)
+                break
+            errors.append(exc)
+            following = _next_record_start(path, max(exc.offset, start) + 1)
+            if following is None:
+                break
+            log.warning("%s: reading again from offset %d", exc, following)
+            start = following
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more damaged place(s), the last at offset " \
+            f"{errors[-1].offset})" if len(errors) > 1 else ""  # fmt: skip
+        raise WARCFormatError(f"{first.reason}{more}", path=path, offset=first.offset)
+
+
+def _read_from(
+    path: Path,
+    start: int,
+    *,
+    whole: bool,
+    inspect: Callable[[Any], object] | None,
+    partial: bool,
+    arc: bool,
+) -> Iterator[tuple[Any, int, int]]:
     position = start  # where the next record starts, for error messages
     try:
         with open(path, "rb") as raw, gzip.open(raw) if whole else raw as fh:
             if start:
                 fh.seek(start)
-            it = ArchiveIterator(fh, arc2warc=arc)
+            it = _QuietIterator(fh, arc2warc=arc)
             for record in it:
                 if record.format not in ("warc", "arc2warc"):
                     raise WARCFormatError(
-                        f"not a WARC record ({record.format})", path=path, offset=it.offset
+                        f"not a WARC record ({record.format})", path=path, offset=position
                     )
+                separators = it.err_count
                 payload = inspect(record) if inspect is not None else None
                 it.read_to_end(record)
                 record.payload = payload
@@ -112,6 +161,15 @@ def iter_records(
                 if arc:  # warcio gives a converted ARC record a random id: none is stable
                     record.rec_headers.remove_header("WARC-Record-ID")
                 offset, length = start + it.get_record_offset(), it.get_record_length()
+                if length <= 0 or offset < position:
+                    raise WARCFormatError(
+                        "unreadable record: its Content-Length does not frame it",
+                        path=path,
+                        offset=position,
+                    )
+                if separators:
+                    log.warning("%s at offset %d: the record before is not followed by its "
+                                "separator (a wrong Content-Length?)", path, offset)  # fmt: skip
                 # warcio reads a cut record to the end of the file and says nothing
                 record.short_by = getattr(record.raw_stream, "limit", 0) or 0
                 if record.short_by:
@@ -134,6 +192,45 @@ def iter_records(
         # Whatever warcio (or zlib, brotli) raises on bytes it cannot make sense of -- even an
         # AttributeError from a record header cut short -- is this file's damage at this record.
         raise _unreadable(exc, path, position) from exc
+
+
+_RECORD_LINE = re.compile(rb"(?:^|\n)(WARC/\d+\.\d+)\r?\r?\n")
+
+
+def _next_record_start(path: Path, after: int) -> int | None:
+    """The offset of the next place at or after ``after`` where a record starts: a gzip
+    member whose first bytes are a WARC version line, or (a plain file) a ``WARC/`` line.
+    Read forward in bounded pieces."""
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+        pos = after
+        while True:
+            fh.seek(pos)
+            chunk = fh.read(_CHUNK + 64)
+            if len(chunk) < 6:
+                return None
+            if gzipped:
+                at = chunk.find(b"\x1f\x8b\x08")
+                while 0 <= at < _CHUNK:
+                    if _member_is_record(fh, pos + at):
+                        return pos + at
+                    at = chunk.find(b"\x1f\x8b\x08", at + 1)
+            else:
+                for match in _RECORD_LINE.finditer(chunk):
+                    begin = match.start(1)
+                    if begin < _CHUNK and (pos + begin > after or match.group(0)[:1] != b"\n"):
+                        return pos + begin
+            pos += _CHUNK
+
+
+def _member_is_record(fh: IO[bytes], offset: int) -> bool:
+    fh.seek(offset)
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        head = inflater.decompress(fh.read(4096), 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/")
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
