@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test bench lint clean chromium
+.PHONY: demo test bench lint clean chromium wget
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,23 @@ chromium:
 	  echo "      or point ARCHIVER_CHROMIUM at a Chromium or Chrome executable."; \
 	fi
 
+# wget is what the tests compare archiver's WARC reading with on files another tool wrote
+# (wget --warc-file); installed the same way when missing.
+wget:
+	@if command -v wget >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing wget for the tests (apt-get install wget)..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null || \
+	  echo "WARNING: could not install wget: the tests reading wget's WARCs will be skipped"; \
+	else \
+	  echo "NOTE: no wget found: the tests reading wget's WARCs are skipped (apt-get install wget)."; \
+	fi
+
 demo: $(VENV)/.base chromium
 	$(VENV)/bin/archiver demo --output demo-output
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test chromium wget
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.bench
