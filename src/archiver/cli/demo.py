@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,21 +121,24 @@ def _browser_capture(
 
 def _save_screenshots(col: Collection, pages: list[str], folder: Path) -> list[Path]:
     """Write the PNG screenshots of ``pages`` stored in ``col`` to ``folder``; their paths."""
-    from warcio.archiveiterator import ArchiveIterator
+    from archiver.warc.reader import iter_records
 
     wanted = {SCREENSHOT_PREFIX + url for url in pages}
-    saved = []
+    saved: list[Path] = []
     folder.mkdir(exist_ok=True)
+
+    def save(record: Any) -> None:
+        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if record.rec_type == "resource" and uri in wanted:
+            slug = uri.rstrip("/").rsplit("/", 1)[-1] or "page"
+            target = folder / f"{slug}.png"
+            with atomic_write(target, "wb") as out:
+                shutil.copyfileobj(record.content_stream(), out)
+            saved.append(target.resolve())
+
     for warc in col.warc_files():
-        with warc.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if record.rec_type == "resource" and uri in wanted:
-                    slug = uri.rstrip("/").rsplit("/", 1)[-1] or "page"
-                    target = folder / f"{slug}.png"
-                    with atomic_write(target, "wb") as out:
-                        shutil.copyfileobj(record.content_stream(), out)
-                    saved.append(target.resolve())
+        for _record in iter_records(warc, inspect=save):
+            pass
     return saved
 
 

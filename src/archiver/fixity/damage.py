@@ -49,20 +49,15 @@ def damage_warc_record(
     The record is the first response record (or the first whose WARC-Target-URI is
     ``target_uri``).  Raises :class:`~archiver.errors.WARCError` if there is none.
     """
-    from warcio.archiveiterator import ArchiveIterator  # only the demo and tests need it
+    from archiver.warc.reader import iter_records
 
     warc = Path(path)
     chosen: tuple[int, int, str | None, str | None] | None = None
-    with open(warc, "rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            uri = record.rec_headers.get_header("WARC-Target-URI")
-            wanted = record.rec_type == "response" and (target_uri is None or uri == target_uri)
-            record_id = record.rec_headers.get_header("WARC-Record-ID")
-            if wanted:
-                records.read_to_end(record)
-                chosen = (records.get_record_offset(), records.get_record_length(), record_id, uri)
-                break
+    for record, offset, length in iter_records(warc):
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        if record.rec_type == "response" and (target_uri is None or uri == target_uri):
+            chosen = (offset, length, record.rec_headers.get_header("WARC-Record-ID"), uri)
+            break
     if chosen is None:
         raise WARCError(
             f"no response record{' for ' + target_uri if target_uri else ''}", path=warc
