@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from archiver.collection import Collection
-from archiver.errors import ExtractError, WARCFormatError
+from archiver.errors import ExtractError, StorageError, WARCFormatError, storage_error
 from archiver.extract import Article, RecordRef, SiteRules, Source, extract
 from archiver.fsutil import atomic_write
 from archiver.httpbody import decode
@@ -541,8 +541,13 @@ def extract_warcs(
     target: Path | None = None
     if isinstance(output, (str, os.PathLike)):
         target = Path(output)
-        with atomic_write(target) as fh:
-            run(fh)
+        try:
+            with atomic_write(target) as fh:
+                run(fh)
+        except OSError as exc:  # a read-only collection, a full disk: say where, no traceback
+            if storage_error(exc, target.parent) is None:
+                raise
+            raise StorageError(f"cannot write: {exc.strerror or exc}", path=target) from exc
     else:
         run(output)
     return ExtractSummary(

@@ -173,3 +173,34 @@ def test_a_mutated_warc_never_escapes_and_never_changes_the_others(
     kept = b"".join(x for x in lines if b'"warc_filename": "h' in x)
     assert kept == expected
     assert all(f.warc_filename == "m.warc.gz" for f in summary.failures)
+
+
+def test_extracting_into_a_folder_it_may_not_write_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only collection: exit 1 naming the articles file, no traceback (patched, since
+    root may write anything)."""
+    import errno
+    import os
+
+    from archiver.cli import main
+    from archiver.errors import StorageError
+
+    warc = _pair(tmp_path, gz=True)
+    target = tmp_path / "ro" / "articles.jsonl"
+    target.parent.mkdir()
+    real_open = os.open
+
+    def read_only(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(path).startswith(
+            str(target.parent)
+        ):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(StorageError) as info:
+        extract_warcs([warc], output=target)
+    assert info.value.path == target
+    assert main(["extract", str(warc), "-o", str(target)]) == 1
+    assert list(target.parent.iterdir()) == []
