@@ -155,3 +155,19 @@ def run_bounded(code: str, *, cpu_seconds: int, memory_bytes: int | None = None)
             f"{memory_bytes} bytes):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
         )
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# the child's peak resident memory, reset once its input is built (Linux: clear_refs 5)
+#: code a bounded child runs first: start() resets the peak and returns the resident size,
+#: peak() the peak since (kB, Linux)
+PEAK_RSS = """
+def _status(key):
+    with open("/proc/self/status") as fh:
+        return next(int(x.split()[1]) for x in fh if x.startswith(key))
+def start():
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    return _status("VmRSS:")
+def peak():
+    return _status("VmHWM:")
+"""

@@ -13,23 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.capture.hostile import run_bounded
-
-# the child's peak resident memory, reset once its input is built (Linux: clear_refs 5)
-_PEAK = """
-def _status(key):
-    with open("/proc/self/status") as fh:
-        return next(int(x.split()[1]) for x in fh if x.startswith(key))
-def start():
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")
-    return _status("VmRSS:")
-def peak():
-    return _status("VmHWM:")
-"""
+from tests.capture.hostile import PEAK_RSS, run_bounded
 
 _FEED_CHILD = (
-    _PEAK
+    PEAK_RSS
     + """
 import json, sys
 from pathlib import Path
@@ -82,7 +69,7 @@ def test_a_feed_of_210k_items_is_queued_in_memory_that_does_not_grow_with_it(
 
 
 _PAGE_CHILD = (
-    _PEAK
+    PEAK_RSS
     + """
 import json
 from archiver.capture.links import html_links
