@@ -25,6 +25,7 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "  digests:   SHA-512 lanes" in out or "  digests:   hashlib" in out
     assert "  copies:    files of 1 MiB or more with O_DIRECT" in out or "  copies:    every" in out
     assert "[warc-block-digest]" in out and "record at offset" in out
+    assert "index.cdxj identical to the capture's" in out
     # the script-driven articles, loaded in Chromium; without one (make installs it as root)
     # the demo says it skipped them
     try:

@@ -22,6 +22,7 @@ from archiver.fsutil import atomic_write
 from archiver.lanes import describe
 from archiver.model import SCREENSHOT_PREFIX, BrowserOptions
 from archiver.pipeline import extract_collection
+from archiver.reindex import reindex
 from archiver.testing import SiteServer
 
 _MARKER = ".archiver-demo"
@@ -91,6 +92,7 @@ def demo_command(output: Path) -> int:
     status |= _extract(col)
     _step("the collection")
     _describe(col)
+    status |= _reindex_copy(col, output)
     status |= _bag_and_verify(col, output)
     click.echo("")
     click.secho(f"Done. Everything is in {output.resolve()}", bold=True)
@@ -117,6 +119,25 @@ def _browser_capture(
     for path in _save_screenshots(col, seeds, output / "screenshots"):
         click.echo(f"  screenshot: {path} (copied out of its WARC record)")
     return 0 if summary.ok else 1
+
+
+def _reindex_copy(col: Collection, output: Path) -> int:
+    """Lose a copy's catalog and indexes, and rebuild them from its WARC files alone."""
+    _step("index: a copy loses its catalog and indexes; they are rebuilt from the WARCs alone")
+    copy = output / "collection-reindexed"
+    shutil.copytree(col.path, copy, ignore=shutil.ignore_patterns(".lock"))
+    for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
+        (copy / name).unlink(missing_ok=True)
+    (copy / "indexes" / "index.cdxj").unlink()
+    (copy / "pages" / "pages.jsonl").unlink()
+    summary = reindex(copy)
+    same = (copy / "indexes" / "index.cdxj").read_bytes() == col.index_path.read_bytes()
+    click.echo(
+        f"  {summary.records:,} records of {summary.warc_files} WARC files, "
+        f"{summary.pages} pages: index.cdxj {'identical to' if same else 'DIFFERENT from'} "
+        "the capture's"
+    )
+    return 0 if same and not summary.damaged else 1
 
 
 def _save_screenshots(col: Collection, pages: list[str], folder: Path) -> list[Path]:
