@@ -32,9 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.hashing import BLOCK_SIZE
-from archiver.warc.records import DigestCheck, RecordCheck, RecordStream
+from archiver.warc.framing import RecordStream
+from archiver.warc.records import DigestCheck, RecordCheck
 
-__all__ = ["DigestCheck", "RecordCheck", "WarcCheck", "WarcChecker", "check_warc", "is_warc_name"]
+__all__ = [
+    "DigestCheck",
+    "RecordCheck",
+    "WarcCheck",
+    "WarcChecker",
+    "check_warc",
+    "is_arc_name",
+    "is_warc_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,11 @@ _MAX_OUT = 4 * 1024 * 1024  # decompressed bytes per zlib call, so a bomb cannot
 _INFLATE_SLICE = 4096  # compressed bytes per zlib call while a member's head is decoded
 _INFLATE_BULK = 64 * 1024  # ... and once its first 64 KiB are out
 _LOOKBACK = 8 * 1024 * 1024  # raw bytes kept to restart after a damaged member
+
+
+def is_arc_name(name: str) -> bool:
+    """Whether a file name is an ARC file's (``.arc``, ``.arc.gz``): not record-checked."""
+    return name.lower().endswith((".arc", ".arc.gz"))
 
 
 def is_warc_name(name: str) -> bool:
@@ -187,7 +201,7 @@ class WarcChecker:
                         del self.lookback[len(self.lookback) - len(rest) :]
                 else:
                     self.offset += len(chunk)
-                    if self.records.state == "dead_member" and self.lookback is not None:
+                    if self.records.lost and self.lookback is not None:
                         # what decodes is no WARC record and a later member may begin in the
                         # bytes this one swallowed: the member's end was damaged
                         self._damaged("does not end where its record does (damaged)", b"")
