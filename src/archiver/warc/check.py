@@ -97,6 +97,8 @@ def _gzip_header_length(buf: bytes | bytearray) -> int | None:
     if bytes(buf[:3]) != _GZIP_MAGIC:
         raise ValueError("not a gzip member")
     flags = buf[3]
+    if flags & 0xE0:  # reserved flag bits: zlib (and so warcio) refuses the member
+        raise ValueError("not a gzip member")
     pos = 10
     if flags & 0x04:  # FEXTRA
         if len(buf) < pos + 2:
@@ -159,6 +161,8 @@ class WarcChecker:
                     length = _gzip_header_length(self.buf)
                 except ValueError:
                     self.file_errors.append(f"offset {self.offset}: bytes that are no gzip member")
+                    del self.buf[:1]  # (a member with reserved flags starts with the magic)
+                    self.offset += 1
                     self.state = "resync"
                     continue
                 if length is None:
@@ -298,6 +302,8 @@ class WarcChecker:
             self.records.damaged_member(
                 f"gzip member at offset {self.member_start} is cut short (file truncated)"
             )
+        elif self.mode == "gzip" and self.state == "header" and self.buf:
+            errors.append(f"offset {self.offset}: file ends inside a gzip member header")
         elif self.mode == "gzip" and self.state == "trailer":
             errors.append(f"file ends inside the gzip trailer at offset {self.member_start}")
         elif self.mode is None and self.buf:
