@@ -382,7 +382,8 @@ def hash_files(
 def decode_digest_value(value: str, algorithm: str) -> bytes:
     """Decode a digest written in base16, base32 or base64 into raw bytes.
 
-    The encoding is told apart by length (a digest's size is fixed by its algorithm).  Raises
+    The encoding is told apart by length (a digest's size is fixed by its algorithm); base32
+    must be upper case, as RFC 4648 writes it and warcio compares it.  Raises
     :class:`ValueError` if the value fits no encoding.
 
     >>> decode_digest_value("3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ", "sha1").hex()[:8]
@@ -395,7 +396,7 @@ def decode_digest_value(value: str, algorithm: str) -> bytes:
             return bytes.fromhex(text)
         except ValueError:
             pass
-    padded32 = text.upper() + "=" * (-len(text) % 8)
+    padded32 = text + "=" * (-len(text) % 8)  # RFC 4648 base32 is upper case (warcio too)
     try:
         raw = base64.b32decode(padded32)
         if len(raw) == size:

@@ -45,7 +45,7 @@ from archiver.hashing import (
     normalize_algorithm,
 )
 from archiver.lanes import Job, LaneRun, usable
-from archiver.warc.check import WarcCheck, WarcChecker, is_warc_name
+from archiver.warc.check import WarcCheck, WarcChecker, is_arc_name, is_warc_name
 
 __all__ = ["Inspection", "inspect_bag", "printable", "printable_names"]
 
@@ -235,6 +235,14 @@ def _inspect(
         found.current = dict.fromkeys(payload)
         return
 
+    if check_warcs:
+        for path in sorted(p for p in payload if is_arc_name(p)):
+            found.add(
+                "warning",
+                "arc-not-record-checked",
+                "an ARC file: its records are not checked (only its manifest digests are)",
+                path=path,
+            )
     if hashed is None:
         hashed = _hash_folder(
             root, payload, tag_expected, check_warcs, workers, pool, found, progress, early

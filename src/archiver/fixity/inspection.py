@@ -196,45 +196,49 @@ def read_bagit_txt(tags: TagSource, found: Inspection) -> None:
 
 
 def warc_problems(warc: WarcCheck, found: Inspection) -> None:
-    """Add a WARC file's damaged records and unsupported digests to ``found``."""
+    """Add a WARC file's problems to ``found``: each damaged record is listed and gives at least
+    one error (so a report that lists a damaged record is never ``ok``)."""
     found.warc_files += 1
     found.warc_records += len(warc.records)
     for error in warc.errors:
         found.add("error", "warc-file-damaged", error, path=warc.file)
     for record in warc.records:
         if record.ok:
-            for label, digest in (("block", record.block), ("payload", record.payload)):
-                if digest.outcome == "unsupported":
-                    found.add(
-                        "warning",
-                        "warc-digest-unsupported",
-                        f"WARC-{label.title()}-Digest {shown(digest.header or '')} "
-                        "cannot be checked",
-                        path=warc.file,
-                        record=RecordRef.of(record),
-                    )
             continue
         found.damaged_records.append(record)
         ref = RecordRef.of(record)
         for label, digest in (("block", record.block), ("payload", record.payload)):
+            name = f"WARC-{label.title()}-Digest"
             if digest.outcome == "mismatch":
                 found.add(
                     "error",
                     f"warc-{label}-digest",
-                    f"the record's WARC-{label.title()}-Digest no longer matches",
+                    f"the record's {name} no longer matches",
                     path=warc.file,
                     algorithm=digest.algorithm,
                     expected=digest.expected,
                     actual=digest.actual,
                     record=ref,
                 )
+            elif digest.outcome in ("unsupported", "invalid"):
+                why = "names an algorithm hashlib does not know"
+                if digest.outcome == "invalid":
+                    why = "is not a valid digest value for its algorithm"
+                found.add(
+                    "error",
+                    f"warc-digest-{digest.outcome}",
+                    f"{name} {shown(digest.header or '')} {why}: the record cannot be checked",
+                    path=warc.file,
+                    algorithm=digest.algorithm,
+                    record=ref,
+                )
+            elif digest.outcome == "unreadable" and not record.errors:
+                found.add(
+                    "error",
+                    "warc-record-damaged",
+                    f"the record could not be read far enough to check its {name}",
+                    path=warc.file,
+                    record=ref,
+                )
         for error in record.errors:
             found.add("error", "warc-record-damaged", error, path=warc.file, record=ref)
-        if record.block.outcome == "unreadable" and not record.errors:
-            found.add(
-                "error",
-                "warc-record-damaged",
-                "the record could not be read to its end",
-                path=warc.file,
-                record=ref,
-            )

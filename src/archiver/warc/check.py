@@ -32,9 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.hashing import BLOCK_SIZE
-from archiver.warc.records import DigestCheck, RecordCheck, RecordStream
+from archiver.warc.framing import RecordStream
+from archiver.warc.records import DigestCheck, RecordCheck
 
-__all__ = ["DigestCheck", "RecordCheck", "WarcCheck", "WarcChecker", "check_warc", "is_warc_name"]
+__all__ = [
+    "DigestCheck",
+    "RecordCheck",
+    "WarcCheck",
+    "WarcChecker",
+    "check_warc",
+    "is_arc_name",
+    "is_warc_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,11 @@ _MAX_OUT = 4 * 1024 * 1024  # decompressed bytes per zlib call, so a bomb cannot
 _INFLATE_SLICE = 4096  # compressed bytes per zlib call while a member's head is decoded
 _INFLATE_BULK = 64 * 1024  # ... and once its first 64 KiB are out
 _LOOKBACK = 8 * 1024 * 1024  # raw bytes kept to restart after a damaged member
+
+
+def is_arc_name(name: str) -> bool:
+    """Whether a file name is an ARC file's (``.arc``, ``.arc.gz``): not record-checked."""
+    return name.lower().endswith((".arc", ".arc.gz"))
 
 
 def is_warc_name(name: str) -> bool:
@@ -83,6 +97,8 @@ def _gzip_header_length(buf: bytes | bytearray) -> int | None:
     if bytes(buf[:3]) != _GZIP_MAGIC:
         raise ValueError("not a gzip member")
     flags = buf[3]
+    if flags & 0xE0:  # reserved flag bits: zlib (and so warcio) refuses the member
+        raise ValueError("not a gzip member")
     pos = 10
     if flags & 0x04:  # FEXTRA
         if len(buf) < pos + 2:
@@ -145,6 +161,8 @@ class WarcChecker:
                     length = _gzip_header_length(self.buf)
                 except ValueError:
                     self.file_errors.append(f"offset {self.offset}: bytes that are no gzip member")
+                    del self.buf[:1]  # (a member with reserved flags starts with the magic)
+                    self.offset += 1
                     self.state = "resync"
                     continue
                 if length is None:
@@ -187,7 +205,7 @@ class WarcChecker:
                         del self.lookback[len(self.lookback) - len(rest) :]
                 else:
                     self.offset += len(chunk)
-                    if self.records.state == "dead_member" and self.lookback is not None:
+                    if self.records.lost and self.lookback is not None:
                         # what decodes is no WARC record and a later member may begin in the
                         # bytes this one swallowed: the member's end was damaged
                         self._damaged("does not end where its record does (damaged)", b"")
@@ -284,6 +302,8 @@ class WarcChecker:
             self.records.damaged_member(
                 f"gzip member at offset {self.member_start} is cut short (file truncated)"
             )
+        elif self.mode == "gzip" and self.state == "header" and self.buf:
+            errors.append(f"offset {self.offset}: file ends inside a gzip member header")
         elif self.mode == "gzip" and self.state == "trailer":
             errors.append(f"file ends inside the gzip trailer at offset {self.member_start}")
         elif self.mode is None and self.buf:

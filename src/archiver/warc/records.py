@@ -1,28 +1,62 @@
-"""The record layer of the WARC checker: a push parser over decompressed WARC bytes.
+"""One WARC record as the checker reads it: its block, HTTP headers, payload and digests.
 
-:class:`RecordStream` is fed the decompressed stream (from :class:`archiver.warc.check.WarcChecker`)
-in pieces of any size and turns it into :class:`RecordCheck` outcomes: it parses each WARC header,
-streams the block through the block hasher, finds the HTTP headers, and feeds the payload to
-hashers for the body as transmitted and (through a chunked-coding decoder) as transfer-decoded.
-Memory is bounded by the header limits, never by a record's length.
+:class:`archiver.warc.framing.RecordStream` finds the records in the decompressed stream and
+feeds each block to a :class:`_Record`, which streams it through the block hasher, finds the HTTP
+headers, and feeds the payload to hashers for the body as transmitted and (through a
+chunked-coding decoder) as transfer-decoded; at the record's end it is frozen into a
+:class:`RecordCheck`.  Memory is bounded by the header limits, never by a record's length.
+
+Which records have an HTTP payload follows warcio (what ``warcio check`` verifies): a
+response, request or revisit record whose WARC-Target-URI is ``http:`` or ``https:`` (and, here,
+whose block is ``application/http``).  Every other record's payload is its block, so its payload
+digest equals its block digest.  A digest whose algorithm hashlib does not know, or whose value
+is not a valid digest of its algorithm, fails the record (warcio fails it too): a digest nobody
+can check proves nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from archiver.hashing import parse_warc_digest
+from archiver.hashing import decode_digest_value, normalize_algorithm
 
-__all__ = ["MAX_HEADER", "Basis", "DigestCheck", "Outcome", "RecordCheck", "RecordStream"]
+__all__ = ["MAX_HEADER", "Basis", "DigestCheck", "Outcome", "RecordCheck", "header_end"]
 
-Outcome = Literal["ok", "mismatch", "absent", "unsupported", "skipped", "unreadable"]
+Outcome = Literal["ok", "mismatch", "absent", "unsupported", "invalid", "skipped", "unreadable"]
 Basis = Literal["block", "transmitted", "decoded"]
 
 #: WARC or HTTP header block; longer means the stream is not a WARC.
 MAX_HEADER = 1024 * 1024
+
+# A header block ends at its first blank line: a line of nothing but spaces, tabs and carriage
+# returns before its LF.  So CRLF, bare LF and CR CR LF line ends all work, as in warcio.
+_BLANK_FIRST = re.compile(rb"[ \t\r\x0b\x0c]*\n")
+_BLANK_AFTER_LF = re.compile(rb"\n[ \t\r\x0b\x0c]*\n")
+
+
+def header_end(buf: bytes | bytearray, start: int, stop: int, scan: int) -> int:
+    """Index just past the blank line that ends the header block at ``buf[start:stop]``; -1 if
+    there is none yet.
+
+    ``scan`` is ``start`` at first; when more bytes arrive later, pass :func:`rescan_from` of the
+    bytes already searched, so that each byte is searched about once.
+    """
+    if scan == start:
+        found = _BLANK_FIRST.match(buf, start, stop)
+        if found:
+            return found.end()
+    found = _BLANK_AFTER_LF.search(buf, scan, stop)
+    return found.end() if found else -1
+
+
+def rescan_from(buf: bytes | bytearray, scan: int, stop: int) -> int:
+    """Where :func:`header_end` resumes once ``buf[:stop]`` held no blank line: its last LF."""
+    last = buf.rfind(b"\n", scan, stop)
+    return last if last >= 0 else scan
 
 
 @dataclass(frozen=True)
@@ -44,7 +78,9 @@ class DigestCheck:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("mismatch", "unreadable")
+        """The record fails on this digest: it does not match, its record could not be read
+        to its end, or the value cannot be checked (unknown algorithm, malformed value)."""
+        return self.outcome in ("mismatch", "unreadable", "unsupported", "invalid")
 
 
 @dataclass(frozen=True)
@@ -135,12 +171,16 @@ class _Record:
         self.tx_hash = _hasher(self.payload_expected)
         self.dec_hash = _hasher(self.payload_expected)
         content_type = headers.get("content-type", "").lower()
-        self.http = self.warc_type in (
-            "response",
-            "request",
-            "revisit",
-        ) and content_type.startswith("application/http")
+        uri = headers.get("warc-target-uri", "")
+        if uri.startswith("<") and uri.endswith(">"):  # wget 1.19 wrote <uri>; warcio strips it
+            uri = uri[1:-1]
+        self.http = (
+            self.warc_type in ("response", "request", "revisit")
+            and uri.startswith(("http:", "https:"))
+            and content_type.startswith("application/http")
+        )
         self.http_head: bytearray | None = bytearray() if self.http else None
+        self.http_scan = 0
         self.dechunker: _Dechunker | None = None
         self.complete = False
         self.fatal = False  # its gzip member could not be decoded
@@ -149,17 +189,17 @@ class _Record:
         if self.block_hash is not None:
             self.block_hash.update(data)
         if self.http_head is not None:
-            start = max(0, len(self.http_head) - 3)
             self.http_head += data
-            end = self.http_head.find(b"\r\n\r\n", start)
+            end = header_end(self.http_head, 0, len(self.http_head), self.http_scan)
             if end < 0:
+                self.http_scan = rescan_from(self.http_head, self.http_scan, len(self.http_head))
                 if len(self.http_head) > MAX_HEADER:
                     self.errors.append("HTTP header block too long")
                     self.http_head = None
                     self.tx_hash = self.dec_hash = None
                 return
-            body = bytes(self.http_head[end + 4 :])
-            self._start_body(bytes(self.http_head[: end + 4]))
+            body = bytes(self.http_head[end:])
+            self._start_body(bytes(self.http_head[:end]))
             self.http_head = None
             data = body
         if data:
@@ -169,7 +209,7 @@ class _Record:
                 self.dechunker.feed(data)
 
     def _start_body(self, head: bytes) -> None:
-        for line in head.split(b"\r\n")[1:]:
+        for line in head.split(b"\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
                 if self.dec_hash is not None:
@@ -180,15 +220,11 @@ class _Record:
         errors = tuple(self.errors + file_errors)
         readable = self.complete and not self.fatal
         block = _outcome(self.block_expected, self.block_hash, readable, "block")
-        if self.warc_type == "revisit":
+        if self.warc_type == "revisit" and self.payload_expected[3] is None:
             payload = _skipped(self.payload_expected)
         elif self.http and self.http_head is not None:
             # the block ended before its HTTP headers did: there is no payload to check
-            payload = (
-                DigestCheck("unreadable", *self._payload_fields())
-                if self.payload_expected[0] is not None
-                else DigestCheck("absent")
-            )
+            payload = _outcome(self.payload_expected, self.tx_hash, False, "transmitted")
         else:
             source = self.tx_hash if self.http else self.block_hash
             payload = _outcome(self.payload_expected, source, readable, "transmitted")
@@ -220,22 +256,27 @@ class _Record:
             errors=errors,
         )
 
-    def _payload_fields(self) -> tuple[str | None, str | None, str | None]:
-        algorithm, header, expected = self.payload_expected
-        return algorithm, header, expected
 
-
-_Expected = tuple[str | None, str | None, str | None]  # algorithm, header as written, hex
+# algorithm, header as written, hex value, and why it cannot be checked ("unsupported": hashlib
+# does not know the algorithm, "invalid": the value is no digest of it)
+_Expected = tuple[str | None, str | None, str | None, Literal["unsupported", "invalid"] | None]
 
 
 def _parse_expected(header: str | None) -> _Expected:
     if header is None:
-        return None, None, None
+        return None, None, None, None
+    label, sep, value = header.strip().partition(":")
+    if not sep or not label.strip() or not value.strip():
+        return None, header, None, "invalid"
     try:
-        algorithm, raw = parse_warc_digest(header)
+        algorithm = normalize_algorithm(label)
     except ValueError:
-        return None, header, None
-    return algorithm, header, raw.hex()
+        return None, header, None, "unsupported"
+    try:
+        raw = decode_digest_value(value, algorithm)
+    except ValueError:
+        return algorithm, header, None, "invalid"
+    return algorithm, header, raw.hex(), None
 
 
 def _hasher(expected: _Expected) -> hashlib._Hash | None:
@@ -246,9 +287,11 @@ def _hasher(expected: _Expected) -> hashlib._Hash | None:
 def _outcome(
     expected: _Expected, hasher: hashlib._Hash | None, readable: bool, basis: Basis
 ) -> DigestCheck:
-    algorithm, header, hexvalue = expected
+    algorithm, header, hexvalue, problem = expected
     if header is None:
         return DigestCheck("absent")
+    if problem is not None:
+        return DigestCheck(problem, algorithm, header)
     if hexvalue is None or hasher is None:
         return DigestCheck("unsupported", algorithm, header)
     if not readable:
@@ -260,208 +303,7 @@ def _outcome(
 
 
 def _skipped(expected: _Expected) -> DigestCheck:
-    algorithm, header, hexvalue = expected
+    algorithm, header, hexvalue, _ = expected
     if header is None:
         return DigestCheck("absent")
     return DigestCheck("skipped", algorithm, header, hexvalue)
-
-
-# -- the record layer: a push parser over the decompressed stream -----------------------------
-
-
-class RecordStream:
-    """Parses WARC records from a stream of decompressed bytes pushed into :meth:`feed`."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.state = "seek"  # seek | header | block | trailer | dead
-        self.buf = bytearray()
-        self.record: _Record | None = None
-        self.record_offset = 0
-        self.trailer_left = 0
-        self.done: list[tuple[_Record, list[str]]] = []
-        self.pending: list[_Record] = []  # finished in the current gzip member
-        self.errors: list[str] = []
-        self.position = 0  # offset of the next byte (plain files: file offset)
-        self.member_offset: int | None = None
-
-    def begin_member(self, offset: int) -> None:
-        self.member_offset = offset
-
-    def end_member(self, error: str | None) -> None:
-        """A gzip member ended; ``error`` is set if its CRC or size did not match.
-
-        One record per member: a record still open here is cut short (its Content-Length runs
-        past the member), and leftover bytes are not a record; either way the next member
-        starts afresh, so damage in one member cannot swallow the next record.
-        """
-        if self.state == "trailer" and self.record is not None:
-            self._close_record()
-        if self.record is not None:
-            self.record.errors.append(
-                f"the record's block runs past the end of its gzip member ({self.record.remaining}"
-                f" of {self.record.length} bytes missing)"
-            )
-            self.pending.append(self.record)
-            self.record = None
-        elif self.state == "header" and self.buf.strip():
-            self.errors.append(
-                f"offset {self.record_offset}: bytes after the record in its gzip member are "
-                "not a WARC record"
-            )
-        for record in self.pending:
-            self.done.append((record, [error] if error else []))
-        self.pending.clear()
-        self.buf.clear()
-        self.state = "seek"
-
-    def damaged_member(self, message: str) -> None:
-        """The current member could not be decoded; close its record and wait for the next."""
-        if self.record is not None or self.pending:
-            for record in [*self.pending, *([self.record] if self.record else [])]:
-                record.fatal = True
-                self.done.append((record, [message]))
-            self.record = None
-        else:
-            # nothing of the record could be decoded: report it by its offset alone
-            where = self.member_offset if self.member_offset is not None else self.position
-            orphan = _Record(self.file, where, {"content-length": "0"})
-            orphan.fatal = True
-            self.done.append((orphan, [message]))
-        self.pending.clear()
-        self.state = "seek"
-        self.buf.clear()
-
-    def _start_offset(self) -> int:
-        return self.member_offset if self.member_offset is not None else self.position
-
-    def feed(self, data: bytes) -> None:
-        pos, end = 0, len(data)
-        while pos < end:
-            if self.state in ("dead", "dead_member"):
-                return
-            if self.state == "seek":
-                while pos < end and data[pos] in b"\r\n":
-                    pos += 1
-                    self.position += 1
-                if pos < end:
-                    self.record_offset = self._start_offset()
-                    self.state = "header"
-                continue
-            if self.state == "header":
-                start = max(0, len(self.buf) - 3)
-                nl = data.find(b"\r\n\r\n", pos)
-                if nl >= 0:
-                    stop = nl + 4
-                    self.buf += data[pos:stop]
-                else:
-                    stop = end
-                    self.buf += data[pos:end]
-                found = self.buf.find(b"\r\n\r\n", start)
-                if len(self.buf) >= 5 and not self.buf.startswith(b"WARC/"):
-                    self.position += stop - pos
-                    pos = stop
-                    self._bad_header(f"no WARC record starts here (found {bytes(self.buf[:40])!r})")
-                    continue
-                if found < 0:
-                    self.position += stop - pos
-                    pos = stop
-                    if len(self.buf) > MAX_HEADER:
-                        self._bad_header("WARC header block too long")
-                    continue
-                # bytes beyond the header end (only when the terminator straddled two feeds)
-                extra = len(self.buf) - (found + 4)
-                stop -= extra
-                self.position += stop - pos
-                pos = stop
-                head = bytes(self.buf[: found + 4])
-                self.buf.clear()
-                self._open_record(head)
-                continue
-            if self.state == "block":
-                assert self.record is not None
-                take = min(self.record.remaining, end - pos)
-                if take:
-                    self.record.feed(data[pos : pos + take])
-                    self.record.remaining -= take
-                    pos += take
-                    self.position += take
-                if self.record.remaining == 0:
-                    self.record.complete = True
-                    self.state = "trailer"
-                    self.trailer_left = 4
-                continue
-            if self.state == "trailer":
-                # "\r\n\r\n" ends each record; tolerate a short or absent one
-                while pos < end and self.trailer_left and data[pos] in b"\r\n":
-                    pos += 1
-                    self.position += 1
-                    self.trailer_left -= 1
-                self._close_record()
-                continue
-
-    def _open_record(self, head: bytes) -> None:
-        lines = head.decode("utf-8", "replace").split("\r\n")
-        if not lines[0].startswith("WARC/"):
-            self._bad_header(f"no WARC record starts here (found {lines[0][:40]!r})")
-            return
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if not line:
-                continue
-            if line[0] in " \t" and headers:
-                last = next(reversed(headers))
-                headers[last] += " " + line.strip()
-                continue
-            name, sep, value = line.partition(":")
-            if sep:
-                headers.setdefault(name.strip().lower(), value.strip())
-        try:
-            length = int(headers.get("content-length", ""))
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self._bad_header("record has no valid Content-Length")
-            return
-        self.record = _Record(self.file, self.record_offset, headers)
-        self.state = "block"
-        if length == 0:
-            self.record.complete = True
-            self.state, self.trailer_left = "trailer", 4
-
-    def _bad_header(self, message: str) -> None:
-        self.errors.append(f"offset {self.record_offset}: {message}")
-        self.buf.clear()
-        # in a gzip file the next member is a fresh start; a plain file cannot be resynchronised
-        self.state = "dead" if self.member_offset is None else "dead_member"
-
-    def _close_record(self) -> None:
-        assert self.record is not None
-        if self.member_offset is None:
-            self.done.append((self.record, []))
-        else:
-            self.pending.append(self.record)
-        self.record = None
-        self.state = "seek"
-
-    def member_boundary_reset(self) -> None:
-        """A new gzip member begins: a member skipped after a bad header is over."""
-        if self.state == "dead_member":
-            self.state = "seek"
-
-    def finish(self) -> tuple[list[RecordCheck], list[str]]:
-        errors = list(self.errors)
-        if self.record is not None:
-            self.record.errors.append(
-                f"file ends inside the record ({self.record.remaining} of "
-                f"{self.record.length} block bytes missing)"
-            )
-            self.done.append((self.record, []))
-            self.record = None
-        for record in self.pending:
-            self.done.append((record, []))
-        self.pending.clear()
-        if self.state == "header" and self.buf.strip():
-            errors.append(f"offset {self.record_offset}: file ends inside a WARC header")
-        checks = [record.finish(extra) for record, extra in self.done]
-        return checks, errors
