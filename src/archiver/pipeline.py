@@ -475,15 +475,20 @@ def _serialise(article: Article, path: Path) -> str | InvalidRecord | None:
 
 
 def _process_file(
-    path: Path, all_paths: tuple[Path, ...], rules: SiteRules | None, out: IO[str] | None
+    path: Path,
+    all_paths: tuple[Path, ...],
+    rules: SiteRules | None,
+    out: IO[str] | None,
+    index: PayloadIndex | None = None,
 ) -> _FileResult:
-    """Extract, validate and serialise one WARC file; lines go to ``out`` or are returned."""
+    """Extract, validate and serialise one WARC file; lines go to ``out`` or are returned.
+    ``index`` resolves revisits (one shared by the files of a job; by default, its own)."""
     failures: list[ExtractFailure] = []
     invalid: list[InvalidRecord] = []
     lines: list[str] = []
     empty = 0
     written = 0
-    index = PayloadIndex(all_paths)
+    index = index if index is not None else PayloadIndex(all_paths)
     try:
         for article in extract_warc(path, rules=rules, index=index, failures=failures):
             outcome = _serialise(article, path)
@@ -527,10 +532,14 @@ def extract_warcs(
             written = sum(r.written for r in results)
             progress(ExtractProgress(len(results), len(files), written))
 
+    shared = PayloadIndex(files)
+
     def run(out: IO[str]) -> None:
         if executor is None:
             for path in files:
-                done(_process_file(path, files, rules, out))
+                # one revisit index for the whole job, built once when a revisit first needs
+                # it (a damaged file's unreadable part is skipped, never a failure of another)
+                done(_process_file(path, files, rules, out, shared))
             return
         futures = [executor.submit(_process_file, p, files, rules, None) for p in files]
         for future in futures:
