@@ -57,3 +57,19 @@ def test_both_readers_say_a_cut_file_is_damaged(tmp_path: Path, gz: str) -> None
     with pytest.raises(WARCFormatError):
         list(iter_records(cut))
     assert not check_warc(cut).ok
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x00garbage" * 20], ids=["cut", "cut-then-garbage"])
+def test_a_gzip_member_cut_anywhere_is_damage_never_a_quiet_end(
+    tmp_path: Path, tail: bytes
+) -> None:
+    # warcio ends quietly when a member is cut in its first bytes, and reads a member cut
+    # before its checksum as whole: either hid a truncated file from `archiver index`
+    path = forms.write(tmp_path / "w.warc.gz", _three())
+    data = path.read_bytes()
+    last = [offset for _, offset, _ in iter_records(path)][-1]
+    cut = tmp_path / "cut.warc.gz"
+    for end in range(last + 1, len(data)):
+        cut.write_bytes(data[:end] + tail)
+        with pytest.raises(WARCFormatError):
+            list(iter_records(cut))

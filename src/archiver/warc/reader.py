@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import logging
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -172,6 +173,16 @@ def _read_from(
                                 "separator (a wrong Content-Length?)", path, offset)  # fmt: skip
                 # warcio reads a cut record to the end of the file and says nothing
                 record.short_by = getattr(record.raw_stream, "limit", 0) or 0
+                inflater = getattr(it.reader, "decompressor", None)
+                if inflater is not None and not getattr(inflater, "eof", True):
+                    # the record's gzip member stops before its end (and its checksum)
+                    if partial:
+                        yield record, offset, length
+                    raise WARCFormatError(
+                        "the record's gzip member is cut short (its end and checksum missing)",
+                        path=path,
+                        offset=offset,
+                    )
                 if record.short_by:
                     if partial:
                         yield record, offset, length
@@ -182,6 +193,8 @@ def _read_from(
                     )
                 position = offset + length
                 yield record, offset, length
+            if not whole:
+                _check_tail(raw, position, path)
     except WARCFormatError:
         raise
     except OSError as exc:
@@ -192,6 +205,23 @@ def _read_from(
         # Whatever warcio (or zlib, brotli) raises on bytes it cannot make sense of -- even an
         # AttributeError from a record header cut short -- is this file's damage at this record.
         raise _unreadable(exc, path, position) from exc
+
+
+def _check_tail(raw: IO[bytes], position: int, path: Path) -> None:
+    """warcio ends quietly at a gzip member cut in its first bytes: what follows the last
+    record read must be nothing but line ends, or the file is damaged there."""
+    size = os.fstat(raw.fileno()).st_size
+    if size <= position:
+        return
+    raw.seek(position)
+    tail = raw.read(65)
+    if len(tail) > 64 or tail.strip(b"\r\n \t"):
+        raise WARCFormatError(
+            f"{size - position} bytes after the last readable record are no record "
+            "(a record cut short, or bytes that are no WARC)",
+            path=path,
+            offset=position,
+        )
 
 
 _RECORD_LINE = re.compile(rb"(?:^|\n)(WARC/\d+\.\d+)\r?\r?\n")
