@@ -228,7 +228,20 @@ def test_arc_file_in_a_bag_gets_a_warning(tmp_path: Path, name: str) -> None:
     assert [(p.code, p.path) for p in report.warnings] == [
         ("arc-not-record-checked", f"data/{name}")
     ]
+    assert "its 2 records were read whole" in report.warnings[0].message
     assert report.warc_files == 0
+
+
+@pytest.mark.parametrize("name", ["old.arc", "old.arc.gz"])
+def test_a_damaged_arc_file_in_a_bag_is_an_error(tmp_path: Path, name: str) -> None:
+    # ARC has no digests, but its framing can be read: a record cut short is damage
+    arc = arc_file(tmp_path / name, gz=name.endswith(".gz"))
+    data = arc.read_bytes()
+    bag = bag_of(tmp_path / "bag", {name: data[: len(data) - 300]})
+    report = verify(bag)
+    assert not report.ok
+    [problem] = [p for p in report.errors if p.code == "arc-record-damaged"]
+    assert problem.path == f"data/{name}" and "cannot be read" in problem.message
 
 
 # -- mutations: never raise, never hang, never call ok what warcio rejects ------------------

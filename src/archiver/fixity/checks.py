@@ -29,6 +29,7 @@ from archiver.bag.tagfiles import (
 from archiver.bag.tagread import is_regular, shown
 from archiver.fixity.inspection import (
     Inspection,
+    check_arc,
     read_bagit_txt,
     tag_lines,
     walk_payload,
@@ -237,12 +238,7 @@ def _inspect(
 
     if check_warcs:
         for path in sorted(p for p in payload if is_arc_name(p)):
-            found.add(
-                "warning",
-                "arc-not-record-checked",
-                "an ARC file: its records are not checked (only its manifest digests are)",
-                path=path,
-            )
+            check_arc(root, path, found)
     if hashed is None:
         hashed = _hash_folder(
             root, payload, tag_expected, check_warcs, workers, pool, found, progress, early

@@ -19,13 +19,16 @@ from pathlib import Path
 
 from archiver.bag.tagfiles import BagDeclaration, TagIssue, parse_bagit_txt
 from archiver.bag.tagread import Refusal, TagLines, file_kind, read_opened, shown
+from archiver.errors import WARCFormatError
 from archiver.fixity.names import collisions, is_printable, is_system_file
 from archiver.fixity.report import FileCheck, Problem, RecordRef, Severity
 from archiver.fixity.tagsource import TagSource
 from archiver.warc.check import RecordCheck, WarcCheck
+from archiver.warc.reader import iter_records
 
 __all__ = [
     "Inspection",
+    "check_arc",
     "read_bagit_txt",
     "tag_lines",
     "walk_payload",
@@ -242,3 +245,21 @@ def warc_problems(warc: WarcCheck, found: Inspection) -> None:
                 )
         for error in record.errors:
             found.add("error", "warc-record-damaged", error, path=warc.file, record=ref)
+
+
+def check_arc(root: Path, path: str, found: Inspection) -> None:
+    """ARC records carry no digests: read each one whole (its framing), and say what could
+    not be checked."""
+    try:
+        count = sum(1 for _ in iter_records(root / path, arc=True))
+    except WARCFormatError as exc:
+        found.add("error", "arc-record-damaged", f"an ARC record cannot be read: {exc.reason}",
+                  path=path)  # fmt: skip
+        return
+    found.add(
+        "warning",
+        "arc-not-record-checked",
+        f"an ARC file: its {count} records were read whole, but ARC records carry no digests "
+        "to check (its manifest digests are checked)",
+        path=path,
+    )
