@@ -281,6 +281,8 @@ def _source(
     truncated = (headers.get_header("WARC-Truncated") or "").strip() or None
     if getattr(record, "short_by", 0):
         truncated = "short-block"
+    elif getattr(record, "separator_missing", False):
+        truncated = "bad-length"  # its block did not end where its Content-Length says
     return Source(
         warc_filename=warc.name,
         record_id=record_id,

@@ -126,6 +126,11 @@ def test_the_record_after_a_bad_content_length_is_read_and_the_damage_reported(
     [failure] = summary.failures
     assert failure.warc_filename == path.name and failure.offset >= 0
     assert str(failure.offset) in failure.reason
+    marks = {json.loads(line)["url"]: json.loads(line).get("truncated") for line in
+             out.read_text().splitlines()}  # fmt: skip
+    assert marks[forms.URL + "?after"] is None
+    if forms.URL in marks:  # the record with the wrong length: its text may be cut
+        assert marks[forms.URL] in ("bad-length", "short-block")
 
 
 # -- property: a mutated file beside healthy ones ------------------------------------------------

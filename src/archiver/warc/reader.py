@@ -91,7 +91,10 @@ def iter_records(
     """(record, offset, length) of every record of the WARC file at ``path``, streamed.
 
     ``inspect(record)`` runs while the record's content can still be read; what it returns is
-    the record's ``payload`` attribute (None without ``inspect``).  Raises
+    the record's ``payload`` attribute (None without ``inspect``); read a record's content there,
+    since a record is yielded once the next one has been found (``separator_missing`` then says
+    whether its block was not followed by its separator: a Content-Length that is likely
+    wrong).  Raises
     :class:`WARCFormatError` at the first record that cannot be read, or whose block is shorter
     than its Content-Length says (with ``partial``, that record is yielded first, its
     ``short_by`` attribute the number of bytes missing; else ``short_by`` is 0).  With
@@ -148,12 +151,34 @@ def _read_from(
             if start:
                 fh.seek(start)
             it = _QuietIterator(fh, arc2warc=arc)
-            for record in it:
+            records = iter(it)
+            # each record is yielded once the next one has been found: only then does warcio
+            # say whether its block ended where its Content-Length says (its separator)
+            held: tuple[Any, int, int] | None = None
+            seen_errors = 0
+            while True:
+                try:
+                    record = next(records)
+                except StopIteration:
+                    break
+                except Exception:
+                    if held is not None:
+                        held[0].separator_missing = it.err_count > seen_errors
+                        yield held
+                        held = None
+                    raise
+                if held is not None:
+                    held[0].separator_missing = it.err_count > seen_errors
+                    if held[0].separator_missing:
+                        log.warning("%s at offset %d: no separator after the record (a wrong "
+                                    "Content-Length?)", path, held[1])  # fmt: skip
+                    seen_errors = it.err_count
+                    yield held
+                    held = None
                 if record.format not in ("warc", "arc2warc"):
                     raise WARCFormatError(
                         f"not a WARC record ({record.format})", path=path, offset=position
                     )
-                separators = it.err_count
                 payload = inspect(record) if inspect is not None else None
                 it.read_to_end(record)
                 record.payload = payload
@@ -168,9 +193,6 @@ def _read_from(
                         path=path,
                         offset=position,
                     )
-                if separators:
-                    log.warning("%s at offset %d: the record before is not followed by its "
-                                "separator (a wrong Content-Length?)", path, offset)  # fmt: skip
                 # warcio reads a cut record to the end of the file and says nothing
                 record.short_by = getattr(record.raw_stream, "limit", 0) or 0
                 inflater = getattr(it.reader, "decompressor", None)
@@ -192,7 +214,10 @@ def _read_from(
                         offset=offset,
                     )
                 position = offset + length
-                yield record, offset, length
+                record.separator_missing = False
+                held = (record, offset, length)
+            if held is not None:
+                yield held
             if not whole:
                 _check_tail(raw, position, path)
     except WARCFormatError:
